@@ -1,0 +1,78 @@
+"""Users, their roles and departments, and failed-login records."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The roles of docs/mission.md."""
+
+    COORDINATOR = "coordinator", _("区协调办")
+    DEPT_ADMIN = "dept_admin", _("部门管理员")
+    DEPT_HEAD = "dept_head", _("部门负责人")
+    INSPECTOR = "inspector", _("执法检查人员")
+    WITNESS = "witness", _("监督见证人")
+
+
+STAFF_ROLES = (Role.COORDINATOR, Role.DEPT_ADMIN, Role.DEPT_HEAD, Role.INSPECTOR)
+DEPARTMENT_ROLES = (Role.DEPT_ADMIN, Role.DEPT_HEAD, Role.INSPECTOR)
+
+
+class User(AbstractUser):
+    """A person who logs in (用户): one role, and one department unless coordinator or witness."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        "directory.Department",
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    inspector = models.OneToOneField(
+        "directory.Inspector",
+        verbose_name=_("执法检查人员档案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="department_role_has_department",
+                condition=~models.Q(role__in=["dept_admin", "dept_head", "inspector"])
+                | models.Q(department__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_staff_role(self) -> bool:
+        """Return whether the user works with the directories (not a witness)."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+
+class FailedLogin(models.Model):
+    """A failed login attempt, kept to throttle guessing (per account and per address)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.GenericIPAddressField(null=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")

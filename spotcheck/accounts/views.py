@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from spotcheck.accounts.access import authenticated, public
+from spotcheck.accounts.forms import ThrottledLoginForm
+from spotcheck.accounts.models import Role
+from spotcheck.audit.models import AuditHead
+from spotcheck.directory.models import Entity, Inspector
+
+login = public(
+    auth_views.LoginView.as_view(
+        template_name="accounts/login.html",
+        authentication_form=ThrottledLoginForm,
+        redirect_authenticated_user=True,
+    )
+)
+logout = public(auth_views.LogoutView.as_view())
+
+
+@authenticated
+def home(request: HttpRequest) -> HttpResponse:
+    """Show the user's start page: what their role can do."""
+    user = request.user
+    context: dict = {"role": Role(user.role) if user.role else None}
+    if user.role == Role.COORDINATOR:
+        context["entity_count"] = Entity.objects.count()
+        context["inspector_count"] = Inspector.objects.count()
+    elif user.department_id:
+        context["inspector_count"] = Inspector.objects.filter(
+            department_id=user.department_id
+        ).count()
+    context["head"] = AuditHead.current()
+    return render(request, "accounts/home.html", context)

@@ -1,0 +1,70 @@
+"""Exports of the entity directory (CSV with BOM, or .xlsx), safe against formula injection."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from typing import IO, Any
+
+from django.db.models import QuerySet
+
+from spotcheck.directory.models import Entity
+
+ENTITY_COLUMNS = [
+    "uscc", "name", "entity_type", "industry", "region", "status", "address",
+    "legal_representative", "established_on", "foreign", "abnormal", "serious_violation",
+    "complaints_12m", "credit_risk",
+]
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def safe_cell(value: Any) -> Any:
+    """Return a cell value that a spreadsheet will not run as a formula."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def entity_rows(queryset: QuerySet[Entity] | None = None) -> Iterator[list[Any]]:
+    queryset = queryset if queryset is not None else Entity.objects.all()
+    fields = [c if c != "region" else "region__code" for c in ENTITY_COLUMNS]
+    for values in queryset.order_by("uscc").values_list(*fields).iterator(chunk_size=5000):
+        row = list(values)
+        established = ENTITY_COLUMNS.index("established_on")
+        if row[established] is not None:
+            row[established] = row[established].isoformat()
+        yield [safe_cell(v) for v in row]
+
+
+def write_entities(out: IO[bytes], fmt: str, queryset: QuerySet[Entity] | None = None) -> int:
+    """Write the entities to a binary stream as 'csv' or 'xlsx'; return the row count."""
+    count = 0
+    if fmt == "csv":
+        out.write(codecs.BOM_UTF8)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        writer = csv.writer(text)
+        writer.writerow(ENTITY_COLUMNS)
+        for row in entity_rows(queryset):
+            writer.writerow(row)
+            count += 1
+        text.detach()
+        return count
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("entities")
+    sheet.append(ENTITY_COLUMNS)
+    for row in entity_rows(queryset):
+        sheet.append(row)
+        count += 1
+    book.save(out)
+    return count

@@ -1,0 +1,409 @@
+"""All-or-nothing imports of the directories (spec/interfaces.md, Import files).
+
+Each import validates every row and writes in batches inside one transaction;
+if any row is bad, the transaction is rolled back, so nothing is written, and
+every bad row is reported as ``row N, column: reason``. Importing a key again
+updates the record. One audit entry records who imported which file (its
+SHA-256) and the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import uscc as uscc_check
+from stdnum.exceptions import ValidationError as StdnumError
+
+from spotcheck.audit.log import record
+from spotcheck.directory.models import (
+    INDUSTRIES,
+    Conflict,
+    ConflictStatus,
+    CreditRisk,
+    Department,
+    Entity,
+    EntityStatus,
+    EntityType,
+    Inspector,
+    InspectorStatus,
+    Region,
+)
+from spotcheck.lib.tabular import (
+    Column,
+    RowError,
+    TableError,
+    choice,
+    parse_count,
+    parse_date,
+    parse_yes_no,
+    read_rows,
+)
+
+BATCH = 2000
+MAX_REPORTED_ERRORS = 10000
+Progress = Callable[[int, int], None]
+
+
+def parse_uscc(text: str) -> str:
+    """Return a unified social credit code, upper-cased, or raise ValueError."""
+    code = text.strip().upper()
+    if len(code) != 18:
+        raise ValueError(f"统一社会信用代码应为18位“{text}” / the code must have 18 characters")
+    try:
+        uscc_check.validate(code)
+    except StdnumError:
+        raise ValueError(f"统一社会信用代码校验位错误“{text}” / invalid code or check digit") from None
+    return code
+
+
+def parse_uscc_list(text: str) -> list[str]:
+    codes = []
+    for part in text.replace("；", ";").split(";"):
+        if part.strip():
+            codes.append(parse_uscc(part))
+    return sorted(set(codes))
+
+
+def parse_code_list(text: str) -> list[str]:
+    return sorted({part.strip() for part in text.replace("；", ";").split(";") if part.strip()})
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    return {str(value): str(label) for value, label in choices.choices}
+
+
+@dataclass
+class Outcome:
+    """What an import did, or why it was refused."""
+
+    kind: str
+    file_name: str
+    sha256: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_errors(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.error_count += 1
+            if len(self.errors) < MAX_REPORTED_ERRORS:
+                self.errors.append(error)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "kind": self.kind,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "rows": self.rows,
+        }
+        if self.ok:
+            data.update(created=self.created, updated=self.updated, unchanged=self.unchanged)
+        else:
+            data["error_count"] = self.error_count
+            data["errors"] = [e.as_dict() for e in self.errors]
+        return data
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"导入成功：{self.rows}行，新增{self.created}，更新{self.updated}，未变{self.unchanged}"
+                f" / imported {self.rows} rows: {self.created} created, {self.updated} updated,"
+                f" {self.unchanged} unchanged"
+            )
+        lines = [f"导入被拒绝，未写入任何数据：{self.error_count}处错误 / import refused, nothing written:"
+                 f" {self.error_count} errors"]
+        lines += [str(e) for e in self.errors]
+        if self.error_count > len(self.errors):
+            lines.append(f"……另有{self.error_count - len(self.errors)}处 / … and "
+                         f"{self.error_count - len(self.errors)} more")
+        return "\n".join(lines)
+
+
+class Importer:
+    """One kind of import: its columns, its row check, and how a batch is written."""
+
+    kind = ""
+    label = ""
+    columns: Sequence[Column] = ()
+    key = ""
+
+    def __init__(self, department: Department | None = None):
+        # When set, every row must belong to this department (a department
+        # administrator's upload).
+        self.department = department
+        self.seen: set[str] = set()
+
+    def prepare(self) -> None:
+        """Load the lookups the row checks need."""
+
+    def check(self, number: int, values: dict[str, Any]) -> list[RowError]:
+        """Check one parsed row beyond its cells; normalise ``values`` in place."""
+        errors = []
+        key = values.get(self.key)
+        if key:
+            if key in self.seen:
+                errors.append(RowError(number, self.key, f"文件中重复“{key}” / repeated in this file"))
+            self.seen.add(key)
+        return errors
+
+    def write(self, rows: list[dict[str, Any]]) -> tuple[int, int, int]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _upsert(
+    model: Any, key: str, rows: list[dict[str, Any]], fields: Sequence[str]
+) -> tuple[int, int, int]:
+    """Create or update model rows by ``key``; return (created, updated, unchanged)."""
+    created, updated, unchanged = _upsert_keys(model, key, rows, fields)
+    return created, updated, len(unchanged)
+
+
+def _upsert_keys(
+    model: Any, key: str, rows: list[dict[str, Any]], fields: Sequence[str]
+) -> tuple[int, int, set[str]]:
+    """Create or update model rows by ``key``; return (created, updated, unchanged keys)."""
+    existing = {getattr(o, key): o for o in model.objects.filter(**{f"{key}__in": [r[key] for r in rows]})}
+    new, changed = [], []
+    for values in rows:
+        obj = existing.get(values[key])
+        if obj is None:
+            new.append(model(**{key: values[key]}, **{f: values[f] for f in fields}))
+            continue
+        if any(getattr(obj, f) != values[f] for f in fields):
+            for f in fields:
+                setattr(obj, f, values[f])
+            changed.append(obj)
+    if new:
+        model.objects.bulk_create(new, batch_size=BATCH)
+    if changed:
+        if hasattr(model, "updated_at"):
+            now = timezone.now()
+            for obj in changed:
+                obj.updated_at = now
+            fields = [*fields, "updated_at"]
+        model.objects.bulk_update(changed, list(fields), batch_size=500)
+    changed_keys = {getattr(o, key) for o in changed} | {getattr(o, key) for o in new}
+    return len(new), len(changed), {r[key] for r in rows} - changed_keys
+
+
+class RegionImporter(Importer):
+    kind, label, key = "regions", "镇街", "code"
+    columns = (Column("code", "区划代码", True), Column("name", "名称", True))
+
+    def write(self, rows):
+        return _upsert(Region, "code", rows, ["name"])
+
+
+class DepartmentImporter(Importer):
+    kind, label, key = "departments", "部门", "code"
+    columns = (
+        Column("code", "部门代码", True),
+        Column("name", "部门名称", True),
+        Column("short_name", "简称", default=""),
+    )
+
+    def write(self, rows):
+        return _upsert(Department, "code", rows, ["name", "short_name"])
+
+
+ENTITY_FIELDS = [
+    "name", "entity_type", "industry", "region_id", "status", "address",
+    "legal_representative", "established_on", "foreign", "abnormal",
+    "serious_violation", "complaints_12m", "credit_risk",
+]
+
+
+class EntityImporter(Importer):
+    kind, label, key = "entities", "市场主体", "uscc"
+    columns = (
+        Column("uscc", "统一社会信用代码", True, parse_uscc),
+        Column("name", "名称", True),
+        Column("entity_type", "市场主体类型", True, choice(_labels(EntityType), "市场主体类型")),
+        Column("industry", "行业门类", True, choice(INDUSTRIES, "行业门类")),
+        Column("region", "所属镇街", True),
+        Column("status", "登记状态", True, choice(_labels(EntityStatus), "登记状态")),
+        Column("address", "住所", default=""),
+        Column("legal_representative", "法定代表人", default=""),
+        Column("established_on", "成立日期", parse=parse_date),
+        Column("foreign", "涉外", parse=parse_yes_no, default=False),
+        Column("abnormal", "经营异常名录", parse=parse_yes_no, default=False),
+        Column("serious_violation", "严重违法失信", parse=parse_yes_no, default=False),
+        Column("complaints_12m", "近12个月投诉举报", parse=parse_count, default=0),
+        Column("credit_risk", "信用风险分类", parse=choice(_labels(CreditRisk), "信用风险分类"), default=""),
+    )
+
+    def prepare(self):
+        self.regions: dict[str, int] = {}
+        for pk, code, name in Region.objects.values_list("pk", "code", "name"):
+            self.regions[code] = pk
+            self.regions.setdefault(name, pk)
+
+    def check(self, number, values):
+        errors = super().check(number, values)
+        region = values.pop("region", None)
+        if region is not None:
+            region_id = self.regions.get(region)
+            if region_id is None:
+                errors.append(RowError(number, "region", f"未知的镇街“{region}” / unknown region"))
+            values["region_id"] = region_id
+        return errors
+
+    def write(self, rows):
+        return _upsert(Entity, "uscc", rows, ENTITY_FIELDS)
+
+
+class InspectorImporter(Importer):
+    kind, label, key = "inspectors", "执法检查人员", "cert_no"
+    columns = (
+        Column("cert_no", "执法证号", True),
+        Column("name", "姓名", True),
+        Column("department", "所属部门", True),
+        Column("status", "状态", parse=choice(_labels(InspectorStatus), "状态"), default="active"),
+        Column("cert_expires_on", "执法证有效期至", parse=parse_date),
+        Column("items", "可检查事项", parse=parse_code_list, default=[]),
+        Column("conflicts", "回避对象", parse=parse_uscc_list, default=None),
+    )
+
+    def prepare(self):
+        self.departments = dict(Department.objects.values_list("code", "pk"))
+
+    def check(self, number, values):
+        errors = super().check(number, values)
+        code = values.pop("department", None)
+        if code is not None:
+            department_id = self.departments.get(code)
+            if department_id is None:
+                errors.append(RowError(number, "department", f"未知的部门代码“{code}” / unknown department"))
+            elif self.department is not None and department_id != self.department.pk:
+                errors.append(RowError(number, "department", f"只能导入本部门（{self.department.code}）的人员"
+                                       f" / you may import only your own department's inspectors"))
+            values["department_id"] = department_id
+        return errors
+
+    def write(self, rows):
+        created, updated, unchanged = _upsert_keys(
+            Inspector, "cert_no", rows, ["name", "department_id", "status", "cert_expires_on", "items"]
+        )
+        with_conflicts = [r for r in rows if r.get("conflicts") is not None]
+        ids = dict(Inspector.objects.filter(cert_no__in=[r["cert_no"] for r in with_conflicts])
+                   .values_list("cert_no", "pk"))
+        current: dict[int, set[str]] = {}
+        for inspector_id, code in Conflict.objects.filter(
+            inspector_id__in=ids.values(), source="import"
+        ).values_list("inspector_id", "uscc"):
+            current.setdefault(inspector_id, set()).add(code)
+        for values in with_conflicts:
+            pk = ids[values["cert_no"]]
+            wanted, have = set(values["conflicts"]), current.get(pk, set())
+            if wanted == have:
+                continue
+            # A row whose only change is its conflicts counts as updated.
+            if values["cert_no"] in unchanged:
+                unchanged.discard(values["cert_no"])
+                updated += 1
+            Conflict.objects.filter(inspector_id=pk, source="import", uscc__in=have - wanted).delete()
+            Conflict.objects.bulk_create(
+                [Conflict(inspector_id=pk, uscc=c, status=ConflictStatus.CONFIRMED, source="import")
+                 for c in sorted(wanted - have)],
+                ignore_conflicts=True,
+            )
+        return created, updated, len(unchanged)
+
+
+IMPORTERS: dict[str, type[Importer]] = {
+    cls.kind: cls for cls in (RegionImporter, DepartmentImporter, EntityImporter, InspectorImporter)
+}
+
+
+class _Rollback(Exception):
+    pass
+
+
+class _HashingReader:
+    """Wrap a binary file, hashing every byte read (for the audit entry)."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+
+    def sha256(self) -> str:
+        self.stream.seek(0)
+        digest = hashlib.sha256()
+        while chunk := self.stream.read(1 << 20):
+            digest.update(chunk)
+        self.stream.seek(0)
+        return digest.hexdigest()
+
+
+def run_import(
+    kind: str,
+    stream: IO[bytes],
+    file_name: str,
+    actor: Any,
+    *,
+    department: Department | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Import one file of ``kind``; return the outcome. Nothing is written unless every row is good."""
+    importer = IMPORTERS[kind](department)
+    outcome = Outcome(kind=kind, file_name=file_name, sha256=_HashingReader(stream).sha256())
+    try:
+        with transaction.atomic():
+            _import_rows(importer, stream, file_name, outcome, progress)
+            if not outcome.ok:
+                raise _Rollback
+            record(actor, f"import_{kind}", "import", outcome.sha256, {
+                "file": file_name, "sha256": outcome.sha256, "rows": outcome.rows,
+                "created": outcome.created, "updated": outcome.updated,
+                "unchanged": outcome.unchanged,
+                "department": department.code if department else None,
+            })
+    except _Rollback:
+        pass
+    except TableError as exc:
+        outcome.add_errors(exc.errors)
+    return outcome
+
+
+def _import_rows(importer: Importer, stream: IO[bytes], file_name: str, outcome: Outcome,
+                 progress: Progress | None) -> None:
+    rows, total = read_rows(stream, file_name, importer.columns)
+    importer.prepare()
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if batch and outcome.ok:
+            created, updated, unchanged = importer.write(batch)
+            outcome.created += created
+            outcome.updated += updated
+            outcome.unchanged += unchanged
+        batch.clear()
+
+    for number, values, errors in rows:
+        outcome.rows += 1
+        errors = errors + importer.check(number, values)
+        if errors:
+            outcome.add_errors(errors)
+            batch.clear()
+            continue
+        if outcome.ok:
+            batch.append(values)
+        if len(batch) >= BATCH:
+            flush()
+            if progress:
+                progress(outcome.rows, max(total, outcome.rows))
+    flush()
+    if progress:
+        progress(outcome.rows, outcome.rows)

@@ -1,0 +1,193 @@
+"""Directory pages: entity search and detail, inspectors, conflicts, uploads and exports."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from spotcheck.accounts.access import get_for_user, may_write_department, roles, scope, staff
+from spotcheck.accounts.models import Role
+from spotcheck.audit.log import record
+from spotcheck.directory.exports import write_entities
+from spotcheck.directory.forms import ConflictForm, EntitySearchForm, UploadForm
+from spotcheck.directory.imports import IMPORTERS
+from spotcheck.directory.jobs import start_import
+from spotcheck.directory.models import (
+    Conflict,
+    ConflictStatus,
+    Department,
+    Entity,
+    ImportJob,
+    Inspector,
+)
+
+PAGE_SIZE = 50
+# Who may upload each kind of file.
+UPLOAD_ROLES = {
+    "regions": (Role.COORDINATOR,),
+    "departments": (Role.COORDINATOR,),
+    "entities": (Role.COORDINATOR,),
+    "inspectors": (Role.COORDINATOR, Role.DEPT_ADMIN),
+}
+
+
+@staff
+def entity_list(request: HttpRequest) -> HttpResponse:
+    """Search the shared entity directory by name or code, with filters and paging."""
+    form = EntitySearchForm(request.GET or None)
+    entities = Entity.objects.select_related("region")
+    if form.is_bound and form.is_valid():
+        entities = form.filter(entities)
+    page = Paginator(entities.order_by("uscc"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "directory/entity_list.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
+
+
+@staff
+def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Download the entities of the current search as CSV or .xlsx."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = EntitySearchForm(request.GET or None)
+    entities = Entity.objects.all()
+    if form.is_bound and form.is_valid():
+        entities = form.filter(entities)
+    buffer = io.BytesIO()
+    write_entities(buffer, fmt, entities)
+    buffer.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(buffer, as_attachment=True, filename=f"entities-{stamp}.{fmt}")
+
+
+@staff
+def entity_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    entity = get_object_or_404(Entity.objects.select_related("region"), uscc=uscc.upper())
+    return render(request, "directory/entity_detail.html", {"entity": entity})
+
+
+@staff
+def inspector_list(request: HttpRequest) -> HttpResponse:
+    """List the inspectors of the user's department (all departments for the coordinator)."""
+    inspectors = scope(Inspector.objects.select_related("department"), request.user)
+    department = request.GET.get("department")
+    if department and request.user.is_coordinator:
+        inspectors = inspectors.filter(department__code=department)
+    today = timezone.localdate()
+    page = Paginator(inspectors.order_by("department__code", "cert_no"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    pending = scope(Conflict.objects.filter(status=ConflictStatus.PENDING), request.user,
+                    field="inspector__department").select_related("inspector")
+    return render(request, "directory/inspector_list.html", {
+        "page": page, "today": today, "departments": Department.objects.all(),
+        "department": department, "pending": pending,
+        "may_upload": request.user.role in UPLOAD_ROLES["inspectors"],
+    })
+
+
+@staff
+def inspector_detail(request: HttpRequest, cert_no: str) -> HttpResponse:
+    inspector = get_for_user(Inspector.objects.select_related("department"), request.user,
+                             cert_no=cert_no)
+    is_self = getattr(request.user, "inspector_id", None) == inspector.pk
+    return render(request, "directory/inspector_detail.html", {
+        "inspector": inspector,
+        "conflicts": inspector.conflicts.order_by("uscc"),
+        "today": timezone.localdate(),
+        "is_self": is_self,
+        "may_confirm": may_write_department(request.user, inspector.department_id),
+        "form": ConflictForm(),
+    })
+
+
+@require_POST
+@roles(Role.INSPECTOR)
+def conflict_declare(request: HttpRequest) -> HttpResponse:
+    """Let an inspector declare a conflict of their own (回避); the administrator confirms it."""
+    inspector = request.user.inspector
+    if inspector is None:
+        raise PermissionDenied("您的账号未关联执法人员档案 / your account has no inspector record")
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("uscc", []):
+            messages.error(request, error)
+        return redirect("directory:inspector_detail", cert_no=inspector.cert_no)
+    with transaction.atomic():
+        conflict, created = Conflict.objects.get_or_create(
+            inspector=inspector, uscc=form.cleaned_data["uscc"],
+            defaults={"status": ConflictStatus.PENDING, "source": "declared",
+                      "reason": form.cleaned_data["reason"], "declared_by": request.user},
+        )
+        if created:
+            record(request.user, "conflict_declare", "inspector", inspector.cert_no,
+                   {"uscc": conflict.uscc, "reason": conflict.reason})
+    if created:
+        messages.success(request, "已申报回避，等待部门管理员确认 / declared; awaiting confirmation")
+    else:
+        messages.info(request, "该回避对象已存在 / this conflict is already on record")
+    return redirect("directory:inspector_detail", cert_no=inspector.cert_no)
+
+
+@require_POST
+@roles(Role.COORDINATOR, Role.DEPT_ADMIN)
+def conflict_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a declared conflict; it counts in every later draw's pool."""
+    conflict = get_for_user(Conflict.objects.select_related("inspector"), request.user,
+                            write=True, field="inspector__department", pk=pk)
+    with transaction.atomic():
+        if conflict.status != ConflictStatus.CONFIRMED:
+            conflict.status = ConflictStatus.CONFIRMED
+            conflict.confirmed_by = request.user
+            conflict.save(update_fields=["status", "confirmed_by"])
+            record(request.user, "conflict_confirm", "inspector", conflict.inspector.cert_no,
+                   {"uscc": conflict.uscc})
+    messages.success(request, "已确认回避 / conflict confirmed")
+    return redirect("directory:inspector_detail", cert_no=conflict.inspector.cert_no)
+
+
+@staff
+def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+    """Upload a directory file; large files run in the background with a progress bar."""
+    if kind not in IMPORTERS:
+        raise Http404
+    if request.user.role not in UPLOAD_ROLES[kind]:
+        raise PermissionDenied("您的角色不能导入此类数据 / your role may not import this")
+    department = None if request.user.is_coordinator else request.user.department
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = start_import(kind, form.cleaned_data["file"], request.user, department)
+        return redirect("directory:import_job", pk=job.pk)
+    importer = IMPORTERS[kind]
+    return render(request, "directory/import_form.html", {
+        "form": form, "kind": kind, "importer": importer, "columns": importer.columns,
+        "jobs": ImportJob.objects.filter(created_by=request.user, kind=kind)[:10],
+    })
+
+
+def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.created_by_id != request.user.pk and not request.user.is_coordinator:
+        raise Http404
+    return job
+
+
+@staff
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    return render(request, "directory/import_job.html", {"job": job})
+
+
+@staff
+def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _job_for(request, pk)
+    return JsonResponse({"status": job.status, "done": job.done, "total": job.total,
+                         "percent": job.percent, "finished": job.finished})

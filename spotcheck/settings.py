@@ -1,0 +1,225 @@
+"""Settings, all from environment variables with defaults that run locally.
+
+Development (DEBUG=1, the default) runs with nothing set on a SQLite file in
+``data/``. Production (DEBUG=0) refuses to start without a real SECRET_KEY and
+turns on the secure-transport settings that ``spotcheck check --deploy`` asks for.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+DATA_DIR = Path(os.environ.get("SPOTCHECK_DATA_DIR", PROJECT_DIR / "data"))
+
+DEV_SECRET_KEY = "dev-insecure-key-only-for-local-development-never-in-production"  # noqa: S105
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    """Return a DATABASES entry for ``sqlite:///PATH`` or ``postgres://…``."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite://") :])
+        if path.startswith("/") and not path.startswith("//"):
+            path = path[1:]  # sqlite:///relative/path
+        elif path.startswith("//"):
+            path = path[1:]  # sqlite:////absolute/path
+        if path in ("", ":memory:"):
+            path = ":memory:"
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        host = unquote(parsed.hostname or "") or query.pop("host", "")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": host,
+            "PORT": str(parsed.port or query.pop("port", "")),
+            "OPTIONS": query,
+            "CONN_MAX_AGE": 60,
+        }
+    raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "生产环境必须设置至少50个字符的 SECRET_KEY / set SECRET_KEY (50+ characters) when DEBUG=0"
+    )
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "spotcheck.accounts",
+    "spotcheck.audit",
+    "spotcheck.directory",
+    "spotcheck.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "spotcheck.accounts.access.AccessRuleMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "spotcheck.lib.headers.SecureHeadersMiddleware",
+]
+
+ROOT_URLCONF = "spotcheck.urls"
+WSGI_APPLICATION = "spotcheck.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{(DATA_DIR / 'spotcheck.sqlite3').as_posix()}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "portal:index"
+
+# Sessions expire: after SESSION_HOURS of inactivity and when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8) * 3600
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Failed logins are throttled per account and per address (accounts.throttle).
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# Security headers; the transport settings are on in production.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = ["security.W021"] if not env_bool("SECURE_HSTS_PRELOAD", False) else []
+
+# The business rules' settings (shared/spec/rules.md), each overridable by
+# SPOTCHECK_<NAME> in the environment.
+SPOTCHECK = {
+    "complaint_threshold": env_int("SPOTCHECK_COMPLAINT_THRESHOLD", 3),  # R4
+    "min_ratio": env_str("SPOTCHECK_MIN_RATIO", "0.03"),  # R4: 不得低于3%
+    "default_ratio_general": env_str("SPOTCHECK_DEFAULT_RATIO_GENERAL", "0.03"),  # R4
+    "default_ratio_foreign": env_str("SPOTCHECK_DEFAULT_RATIO_FOREIGN", "0.10"),  # R4
+    "default_ratio_heightened": env_str("SPOTCHECK_DEFAULT_RATIO_HEIGHTENED", "0.20"),  # R4
+    "max_draws_per_year": env_int("SPOTCHECK_MAX_DRAWS_PER_YEAR", 2),  # R3
+    "team_size": env_int("SPOTCHECK_TEAM_SIZE", 2),  # R5: 执法人员不得少于两人
+    "publish_within_days": env_int("SPOTCHECK_PUBLISH_WITHIN_DAYS", 20),  # R7
+    # An upload with more rows than this runs as a background task.
+    "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}

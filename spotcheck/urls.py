@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from spotcheck.accounts import views as accounts
+from spotcheck.portal.views import set_language
+
+urlpatterns = [
+    path("", include("spotcheck.portal.urls")),
+    path("accounts/login/", accounts.login, name="login"),
+    path("accounts/logout/", accounts.logout, name="logout"),
+    path("home/", accounts.home, name="home"),
+    path("directory/", include("spotcheck.directory.urls")),
+    path("audit/", include("spotcheck.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+handler403 = "spotcheck.portal.errors.forbidden"
+handler404 = "spotcheck.portal.errors.not_found"

@@ -1,0 +1,92 @@
+"""Personas and helpers shared by the tests.
+
+Personas (one per role of docs/mission.md): ``coordinator``; ``alice`` the
+administrator, ``henry`` the head and ``ian`` the inspector of SCJGJ; ``olga``
+the administrator of another department (WJW); ``wanda`` a witness.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.test import Client
+from stdnum.cn import uscc as uscc_check
+
+from spotcheck.accounts.models import Role, User
+from spotcheck.directory.models import Department, Entity, Inspector, Region
+
+PASSWORD = "Correct-Horse-9"
+
+
+def make_uscc(serial: int, prefix: str = "91500113") -> str:
+    """Return a valid unified social credit code with a serial number in it."""
+    body = f"{prefix}{serial:09d}"
+    return body + uscc_check.calc_check_digit(body)
+
+
+def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode(encoding)
+
+
+@pytest.fixture
+def regions(db):
+    return [Region.objects.create(code="500113001", name="龙洲湾街道"),
+            Region.objects.create(code="500113002", name="鱼洞街道")]
+
+
+@pytest.fixture
+def departments(db):
+    return {
+        "SCJGJ": Department.objects.create(code="SCJGJ", name="区市场监管局", short_name="巴南市场监管"),
+        "WJW": Department.objects.create(code="WJW", name="区卫生健康委", short_name="巴南卫生健康"),
+    }
+
+
+def _user(username: str, role: str, department=None, inspector=None) -> User:
+    user = User(username=username, role=role, department=department, inspector=inspector)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def inspector_record(departments):
+    return Inspector.objects.create(cert_no="500113000001", name="伊安", department=departments["SCJGJ"],
+                                    cert_expires_on=date(2030, 1, 1))
+
+
+@pytest.fixture
+def personas(departments, inspector_record):
+    return {
+        "coordinator": _user("coordinator", Role.COORDINATOR),
+        "alice": _user("alice", Role.DEPT_ADMIN, departments["SCJGJ"]),
+        "henry": _user("henry", Role.DEPT_HEAD, departments["SCJGJ"]),
+        "ian": _user("ian", Role.INSPECTOR, departments["SCJGJ"], inspector_record),
+        "olga": _user("olga", Role.DEPT_ADMIN, departments["WJW"]),
+        "wanda": _user("wanda", Role.WITNESS),
+    }
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that logs a persona in on a fresh client."""
+
+    def as_user(user: User) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return as_user
+
+
+@pytest.fixture
+def entity(regions):
+    return Entity.objects.create(uscc=make_uscc(1), name="重庆测试商贸有限公司", entity_type="enterprise",
+                                 industry="F", region=regions[0], status="active")

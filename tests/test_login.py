@@ -1,0 +1,58 @@
+"""Logging in: hashed passwords, throttled failures, expiring sessions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+
+def _attempt(username, password, address="10.9.9.9"):
+    return Client(REMOTE_ADDR=address).post(reverse("login"), {"username": username, "password": password})
+
+
+def test_passwords_are_hashed_with_argon2(personas):
+    assert personas["alice"].password.startswith("argon2")
+
+
+def test_a_right_password_logs_in(personas):
+    response = _attempt("alice", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_a_wrong_password_is_refused_in_chinese_and_english(personas):
+    response = _attempt("alice", "nope")
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+    assert "wrong username or password" in response.content.decode()
+
+
+def test_it_throttles_an_account_after_repeated_failures(personas):
+    for _ in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
+        _attempt("alice", "wrong")
+    response = _attempt("alice", PASSWORD, address="10.1.1.1")  # even the right password, elsewhere
+    assert response.status_code == 200
+    assert "登录失败次数过多" in response.content.decode()
+    assert _attempt("henry", PASSWORD).status_code == 302  # other accounts are unaffected
+
+
+def test_it_throttles_an_address_trying_many_accounts(personas, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    for name in ("x1", "x2", "x3"):
+        _attempt(name, "wrong", address="10.2.2.2")
+    assert _attempt("henry", PASSWORD, address="10.2.2.2").status_code == 200
+    assert _attempt("henry", PASSWORD, address="10.3.3.3").status_code == 302
+
+
+def test_sessions_expire():
+    assert settings.SESSION_COOKIE_AGE <= 12 * 3600
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_logout_needs_post_and_ends_the_session(personas):
+    client = Client()
+    client.force_login(personas["alice"])
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
