@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -204,7 +205,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"] if not env_bool("SECURE_HSTS_PRELOAD"
 
 # The business rules' settings (shared/spec/rules.md), each overridable by
 # SPOTCHECK_<NAME> in the environment.
-SPOTCHECK = {
+SPOTCHECK: dict[str, Any] = {
     "complaint_threshold": env_int("SPOTCHECK_COMPLAINT_THRESHOLD", 3),  # R4
     "min_ratio": env_str("SPOTCHECK_MIN_RATIO", "0.03"),  # R4: 不得低于3%
     "default_ratio_general": env_str("SPOTCHECK_DEFAULT_RATIO_GENERAL", "0.03"),  # R4

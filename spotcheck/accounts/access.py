@@ -13,14 +13,23 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
-from spotcheck.accounts.models import STAFF_ROLES, Role
+from spotcheck.accounts.models import STAFF_ROLES, Role, User
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 M = TypeVar("M", bound=Model)
+
+
+
+class AuthedRequest(HttpRequest):
+    """A request whose user has logged in (for type checking views behind a rule)."""
+
+    user: User
+
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -51,7 +60,7 @@ def roles(*allowed: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if getattr(request.user, "role", None) not in allowed:
                 raise PermissionDenied("您的角色无权访问此页面 / your role may not use this page")
             return view(request, *args, **kwargs)
@@ -125,7 +134,7 @@ def get_for_user(
     """Return one object the user may see: 404 when it is not theirs, 403 when read-only."""
     try:
         obj = scope(queryset, user, field).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise Http404("未找到 / not found") from None
     if write and not may_write_department(user, getattr(obj, f"{field}_id")):
         raise PermissionDenied("您只能查看，不能修改 / you may read but not change this")

@@ -76,3 +76,7 @@ class FailedLogin(models.Model):
 
     class Meta:
         verbose_name = _("登录失败记录")
+
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address} {self.at}"

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from spotcheck.accounts.access import authenticated, public
+from spotcheck.accounts.access import AuthedRequest, authenticated, public
 from spotcheck.accounts.forms import ThrottledLoginForm
 from spotcheck.accounts.models import Role
 from spotcheck.audit.models import AuditHead
@@ -21,7 +21,7 @@ logout = public(auth_views.LogoutView.as_view())
 
 
 @authenticated
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponseBase:
     """Show the user's start page: what their role can do."""
     user = request.user
     context: dict = {"role": Role(user.role) if user.role else None}

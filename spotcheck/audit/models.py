@@ -67,6 +67,9 @@ class AuditEntry(models.Model):
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("审计日志只能追加 / the audit log is append-only")
@@ -104,6 +107,9 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash}"
 
     @classmethod
     def current(cls) -> AuditHead:

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from spotcheck.accounts.access import roles
+from spotcheck.accounts.access import AuthedRequest, roles
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import verify_chain
 from spotcheck.audit.models import AuditEntry, AuditHead
 
 
 @roles(Role.COORDINATOR)
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthedRequest) -> HttpResponseBase:
     """Show the audit log, newest first, and verify the chain on request."""
     entries = AuditEntry.objects.order_by("-seq")
     if action := request.GET.get("action"):

@@ -10,7 +10,9 @@ import csv
 import io
 import os
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 from stdnum.cn import uscc as uscc_check
@@ -59,7 +61,7 @@ TRADES = {
     "A": ["生态农业", "水果种植", "养殖"], "I": ["网络科技", "软件开发"],
 }
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-DEMO_PASSWORD_DEFAULT = "Banan-2015-250"
+DEMO_PASSWORD_DEFAULT = "Banan-2015-250"  # noqa: S105 (printed for the demo)
 
 
 def demo_password() -> str:
@@ -71,7 +73,7 @@ def make_uscc(rng: random.Random, prefix: str) -> str:
     return body + uscc_check.calc_check_digit(body)
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> io.BytesIO:
+def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> io.BytesIO:
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(header)
@@ -79,10 +81,10 @@ def _csv(header: list[str], rows: list[list[object]]) -> io.BytesIO:
     return io.BytesIO(text.getvalue().encode("utf-8"))
 
 
-def entity_rows(count: int, seed: int = 2015) -> list[list[object]]:
+def entity_rows(count: int, seed: int = 2015) -> list[list[Any]]:
     rng = random.Random(seed)
     seen: set[str] = set()
-    rows = []
+    rows: list[list[Any]] = []
     industries = list(INDUSTRY_WEIGHTS)
     weights = list(INDUSTRY_WEIGHTS.values())
     while len(rows) < count:
@@ -116,7 +118,7 @@ def entity_rows(count: int, seed: int = 2015) -> list[list[object]]:
     return rows
 
 
-def inspector_rows(entity_codes: list[str], seed: int = 250) -> list[list[object]]:
+def inspector_rows(entity_codes: list[str], seed: int = 250) -> list[list[Any]]:
     rng = random.Random(seed)
     rows = []
     surnames = "张王李刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

@@ -185,6 +185,9 @@ class Conflict(models.Model):
             models.UniqueConstraint(fields=["inspector", "uscc"], name="one_conflict_per_pair")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.inspector_id} ↔ {self.uscc}"
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
@@ -213,6 +216,9 @@ class ImportJob(models.Model):
     class Meta:
         verbose_name = _("导入任务")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name}"
 
     @property
     def percent(self) -> int:

@@ -8,12 +8,20 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.access import get_for_user, may_write_department, roles, scope, staff
+from spotcheck.accounts.access import (
+    AuthedRequest,
+    get_for_user,
+    may_write_department,
+    roles,
+    scope,
+    staff,
+)
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import record
 from spotcheck.directory.exports import write_entities
@@ -40,7 +48,7 @@ UPLOAD_ROLES = {
 
 
 @staff
-def entity_list(request: HttpRequest) -> HttpResponse:
+def entity_list(request: AuthedRequest) -> HttpResponseBase:
     """Search the shared entity directory by name or code, with filters and paging."""
     form = EntitySearchForm(request.GET or None)
     entities = Entity.objects.select_related("region")
@@ -54,7 +62,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff
-def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def entity_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """Download the entities of the current search as CSV or .xlsx."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
@@ -70,13 +78,13 @@ def entity_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @staff
-def entity_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+def entity_detail(request: AuthedRequest, uscc: str) -> HttpResponseBase:
     entity = get_object_or_404(Entity.objects.select_related("region"), uscc=uscc.upper())
     return render(request, "directory/entity_detail.html", {"entity": entity})
 
 
 @staff
-def inspector_list(request: HttpRequest) -> HttpResponse:
+def inspector_list(request: AuthedRequest) -> HttpResponseBase:
     """List the inspectors of the user's department (all departments for the coordinator)."""
     inspectors = scope(Inspector.objects.select_related("department"), request.user)
     department = request.GET.get("department")
@@ -90,12 +98,12 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/inspector_list.html", {
         "page": page, "today": today, "departments": Department.objects.all(),
         "department": department, "pending": pending,
-        "may_upload": request.user.role in UPLOAD_ROLES["inspectors"],
+        "may_upload": request.user.role in [str(r) for r in UPLOAD_ROLES["inspectors"]],
     })
 
 
 @staff
-def inspector_detail(request: HttpRequest, cert_no: str) -> HttpResponse:
+def inspector_detail(request: AuthedRequest, cert_no: str) -> HttpResponseBase:
     inspector = get_for_user(Inspector.objects.select_related("department"), request.user,
                              cert_no=cert_no)
     is_self = getattr(request.user, "inspector_id", None) == inspector.pk
@@ -111,7 +119,7 @@ def inspector_detail(request: HttpRequest, cert_no: str) -> HttpResponse:
 
 @require_POST
 @roles(Role.INSPECTOR)
-def conflict_declare(request: HttpRequest) -> HttpResponse:
+def conflict_declare(request: AuthedRequest) -> HttpResponseBase:
     """Let an inspector declare a conflict of their own (回避); the administrator confirms it."""
     inspector = request.user.inspector
     if inspector is None:
@@ -119,7 +127,7 @@ def conflict_declare(request: HttpRequest) -> HttpResponse:
     form = ConflictForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("uscc", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("directory:inspector_detail", cert_no=inspector.cert_no)
     with transaction.atomic():
         conflict, created = Conflict.objects.get_or_create(
@@ -139,7 +147,7 @@ def conflict_declare(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @roles(Role.COORDINATOR, Role.DEPT_ADMIN)
-def conflict_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Confirm a declared conflict; it counts in every later draw's pool."""
     conflict = get_for_user(Conflict.objects.select_related("inspector"), request.user,
                             write=True, field="inspector__department", pk=pk)
@@ -155,11 +163,11 @@ def conflict_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff
-def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+def import_upload(request: AuthedRequest, kind: str) -> HttpResponseBase:
     """Upload a directory file; large files run in the background with a progress bar."""
     if kind not in IMPORTERS:
         raise Http404
-    if request.user.role not in UPLOAD_ROLES[kind]:
+    if request.user.role not in [str(r) for r in UPLOAD_ROLES[kind]]:
         raise PermissionDenied("您的角色不能导入此类数据 / your role may not import this")
     department = None if request.user.is_coordinator else request.user.department
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -173,7 +181,7 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
     })
 
 
-def _job_for(request: HttpRequest, pk: int) -> ImportJob:
+def _job_for(request: AuthedRequest, pk: int) -> ImportJob:
     job = get_object_or_404(ImportJob, pk=pk)
     if job.created_by_id != request.user.pk and not request.user.is_coordinator:
         raise Http404
@@ -181,13 +189,13 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 
 
 @staff
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = _job_for(request, pk)
     return render(request, "directory/import_job.html", {"job": job})
 
 
 @staff
-def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+def import_job_status(request: AuthedRequest, pk: int) -> JsonResponse:
     job = _job_for(request, pk)
     return JsonResponse({"status": job.status, "done": job.done, "total": job.total,
                          "percent": job.percent, "finished": job.finished})

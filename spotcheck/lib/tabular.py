@@ -162,15 +162,15 @@ def open_table(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
 def header_map(header: Sequence[str], columns: Sequence[Column]) -> list[Column | None]:
     """Match each header cell to a column; refuse unknown, repeated and missing columns."""
     by_name: dict[str, Column] = {}
-    for column in columns:
-        by_name[column.key.lower()] = column
-        by_name[column.zh] = column
+    for known in columns:
+        by_name[known.key.lower()] = known
+        by_name[known.zh] = known
     errors = []
     mapped: list[Column | None] = []
     seen: set[str] = set()
     for cell in header:
         name = cell.strip().lstrip("\ufeff")
-        column = by_name.get(name) or by_name.get(name.lower())
+        column: Column | None = by_name.get(name) or by_name.get(name.lower())
         if not name:
             mapped.append(None)
             continue
@@ -181,9 +181,9 @@ def header_map(header: Sequence[str], columns: Sequence[Column]) -> list[Column 
         else:
             seen.add(column.key)
         mapped.append(column)
-    for column in columns:
-        if column.required and column.key not in seen:
-            errors.append(RowError(1, column.key, f"缺少必填列“{column.zh}” / missing required column"))
+    for known in columns:
+        if known.required and known.key not in seen:
+            errors.append(RowError(1, known.key, f"缺少必填列“{known.zh}” / missing required column"))
     if errors:
         raise TableError(errors)
     return mapped

@@ -5,7 +5,7 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION spotcheck_audit_append_only() RETURNS trigger AS $$
 BEGIN
-  RAISE EXCEPTION 'audit log is append-only: % refused', TG_OP;
+  RAISE EXCEPTION 'audit log is append-only: %% refused', TG_OP;
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_auditentry_append_only

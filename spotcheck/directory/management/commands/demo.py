@@ -14,6 +14,6 @@ class Command(SpotcheckCommand):
                 "imports": {k: o.as_dict() for k, o in outcomes.items()},
                 "users": [u[0] for u in demo.DEMO_USERS]}
         lines = [f"{k}: {o.summary()}" for k, o in outcomes.items()]
-        lines.append("演示账号 / demo logins (password: %s):" % demo.demo_password())
+        lines.append(f"演示账号 / demo logins (password: {demo.demo_password()}):")
         lines += [f"  {name:16} {role.label}" for name, role, _, _ in demo.DEMO_USERS]
         return self.result(data, "\n".join(lines), ok=data["ok"])
