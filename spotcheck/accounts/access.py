@@ -136,9 +136,17 @@ def get_for_user(
         obj = scope(queryset, user, field).get(**lookup)
     except ObjectDoesNotExist:
         raise Http404("未找到 / not found") from None
-    if write and not may_write_department(user, getattr(obj, f"{field}_id")):
+    if write and not may_write_department(user, _department_id(obj, field)):
         raise PermissionDenied("您只能查看，不能修改 / you may read but not change this")
     return obj
+
+
+def _department_id(obj: Any, field: str) -> int | None:
+    """Follow ``a__b__department`` from obj to the department's id."""
+    *path, last = field.split("__")
+    for name in path:
+        obj = getattr(obj, name)
+    return getattr(obj, f"{last}_id")
 
 
 def role_names(allowed: Iterable[str]) -> str:

@@ -1,0 +1,110 @@
+"""Journeys a person clicks through, in a real browser (Playwright driving Debian's Chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from spotcheck.directory.models import Conflict, Entity
+from tests.conftest import PASSWORD, csv_bytes, make_uscc
+from tests.test_import_entities import HEADER, row
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls in
+# the test itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is not installed: `apt-get install chromium` (the .ci/run script does)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def _log_in(browser, live_server, username, phone=False):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/home/")
+    return page
+
+
+@pytest.mark.parametrize("username,heading", [
+    ("coordinator", "区协调办"), ("alice", "部门管理员"), ("henry", "部门负责人"),
+    ("ian", "执法检查人员"), ("wanda", "监督见证人"),
+])
+def test_each_role_logs_in_and_sees_its_start_page(browser, live_server, personas, username, heading):
+    page = _log_in(browser, live_server, username)
+    assert heading in page.inner_text("h1")
+    page.context.close()
+
+
+def test_the_coordinator_uploads_entities_and_finds_one(browser, live_server, personas, regions, tmp_path):
+    path = tmp_path / "entities.csv"
+    path.write_bytes(csv_bytes(HEADER, [row(1, name="重庆浏览器测试有限公司"), row(2)]))
+    page = _log_in(browser, live_server, "coordinator")
+    page.click("text=导入")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("button[type=submit].primary")
+    page.wait_for_selector(".success")
+    assert "新增 2" in page.inner_text(".success")
+    page.click("header >> text=市场主体")
+    page.fill("input[name=q]", "浏览器")
+    page.click("form.filters button[type=submit]")
+    assert "重庆浏览器测试有限公司" in page.inner_text("table.list")
+    assert Entity.objects.count() == 2
+    page.context.close()
+
+
+def test_a_bad_upload_shows_each_row_and_writes_nothing(browser, live_server, personas, regions, tmp_path):
+    path = tmp_path / "entities.csv"
+    path.write_bytes(csv_bytes(HEADER, [row(1), row(2, industry="Z")]))
+    page = _log_in(browser, live_server, "coordinator")
+    page.goto(f"{live_server.url}/directory/imports/entities/")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("table.errors")
+    assert "industry" in page.inner_text("table.errors") and Entity.objects.count() == 0
+    page.context.close()
+
+
+def test_an_inspector_declares_a_conflict_on_a_phone(browser, live_server, personas):
+    page = _log_in(browser, live_server, "ian", phone=True)
+    page.click("text=查看档案与申报回避")
+    page.fill("input[name=uscc]", make_uscc(42))
+    page.fill("input[name=reason]", "亲属经营")
+    page.click("text=提交申报")
+    page.wait_for_selector(".messages")
+    assert "等待部门管理员确认" in page.inner_text(".messages")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1  # no sideways scrolling on a phone
+    assert Conflict.objects.get().status == "pending"
+    page.context.close()
+
+
+def test_the_language_switch_shows_english(browser, live_server, personas):
+    page = _log_in(browser, live_server, "coordinator")
+    page.click("form.lang button")
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.context.close()

@@ -1,0 +1,191 @@
+"""Directory pages: entity search, detail, exports, uploads with progress, conflicts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from spotcheck.audit.models import AuditEntry
+from spotcheck.directory.exports import safe_cell
+from spotcheck.directory.models import Conflict, Entity, ImportJob
+from tests.conftest import csv_bytes, make_uscc
+from tests.test_import_entities import HEADER, row
+
+pytestmark = pytest.mark.django_db
+
+
+def _entities(regions, n=3, **kw):
+    return [Entity.objects.create(uscc=make_uscc(i), name=f"测试{i}商贸有限公司", entity_type="enterprise",
+                                  industry="F", region=regions[i % 2], status="active", **kw)
+            for i in range(1, n + 1)]
+
+
+def test_search_by_name_code_and_filters(personas, login, regions):
+    _entities(regions)
+    Entity.objects.create(uscc=make_uscc(50), name="巴南火锅店", entity_type="individual", industry="H",
+                          region=regions[0], status="active", foreign=True, abnormal=True, complaints_12m=4)
+    c = login(personas["ian"])
+    url = reverse("directory:entity_list")
+    assert "巴南火锅店" in c.get(url, {"q": "火锅"}).content.decode()
+    page = c.get(url, {"q": make_uscc(2).lower()}).content.decode()
+    assert "测试2商贸" in page and "测试1商贸" not in page
+    for params in ({"industry": "H"}, {"foreign": "1"}, {"abnormal": "1"}, {"min_complaints": "3"},
+                   {"entity_type": "individual"}, {"region": regions[0].pk, "industry": "H"}):
+        page = c.get(url, params).content.decode()
+        assert "巴南火锅店" in page and "测试1商贸" not in page, params
+    assert "巴南火锅店" not in c.get(url, {"status": "revoked"}).content.decode()
+
+
+def test_paging(personas, login, regions):
+    _entities(regions, n=55)
+    c = login(personas["coordinator"])
+    first = c.get(reverse("directory:entity_list")).content.decode()
+    second = c.get(reverse("directory:entity_list"), {"page": 2}).content.decode()
+    assert "第 1 / 2 页" in first and make_uscc(55) in second and make_uscc(55) not in first
+
+
+def test_entity_detail(personas, login, regions):
+    e = _entities(regions, n=1)[0]
+    page = login(personas["henry"]).get(reverse("directory:entity_detail", args=[e.uscc])).content.decode()
+    assert e.name in page and "批发和零售业" in page
+    assert login(personas["henry"]).get(reverse("directory:entity_detail", args=["X" * 18])).status_code == 404
+
+
+def test_export_csv_has_bom_keys_and_escapes_formulas(personas, login, regions):
+    _entities(regions, n=2)
+    Entity.objects.filter(uscc=make_uscc(1)).update(name="=HYPERLINK(\"http://x\")", address="@SUM(A1)")
+    response = login(personas["coordinator"]).get(reverse("directory:entity_export", args=["csv"]))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][0] == "uscc" and len(rows) == 3
+    assert rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][6] == "'@SUM(A1)"
+
+
+def test_export_xlsx(personas, login, regions):
+    _entities(regions, n=2)
+    response = login(personas["coordinator"]).get(reverse("directory:entity_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [c.value for c in sheet[1]][:2] == ["uscc", "name"] and sheet.max_row == 3
+
+
+@pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"),
+                                            ("a=b", "a=b"), (3, 3), (True, "yes")])
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_export_command_writes_csv_and_xlsx(tmp_path, regions):
+    from django.core.management import call_command
+
+    _entities(regions, n=2)
+    call_command("export_entities", "--out", str(tmp_path / "e.csv"))
+    text = (tmp_path / "e.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf") and text.count(b"\n") == 3
+    call_command("export_entities", "--out", str(tmp_path / "e.xlsx"))
+    assert load_workbook(tmp_path / "e.xlsx").active.max_row == 3
+
+
+def test_an_exported_file_imports_back_unchanged(tmp_path, regions):
+    from django.core.management import call_command
+
+    _entities(regions, n=3)
+    call_command("export_entities", "--out", str(tmp_path / "e.csv"))
+    out = io.StringIO()
+    call_command("import_entities", str(tmp_path / "e.csv"), "--json", stdout=out)
+    assert '"unchanged": 3' in out.getvalue()
+
+
+def test_a_small_upload_runs_at_once_and_shows_the_counts(personas, login, regions):
+    c = login(personas["coordinator"])
+    upload = SimpleUploadedFile("e.csv", csv_bytes(HEADER, [row(1), row(2)]))
+    response = c.post(reverse("directory:import_upload", args=["entities"]), {"file": upload})
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("directory:import_job", args=[job.pk])
+    page = c.get(response["Location"]).content.decode()
+    assert job.status == "done" and "新增 2" in page and Entity.objects.count() == 2
+    assert AuditEntry.objects.get(action="import_entities").actor == "user:coordinator"
+
+
+def test_a_refused_upload_lists_rows_and_writes_nothing(personas, login, regions):
+    c = login(personas["coordinator"])
+    upload = SimpleUploadedFile("e.csv", csv_bytes(HEADER, [row(1), row(2, industry="Z")]))
+    response = c.post(reverse("directory:import_upload", args=["entities"]), {"file": upload})
+    page = c.get(response["Location"]).content.decode()
+    assert "未写入任何数据" in page and "industry" in page and Entity.objects.count() == 0
+
+
+def test_a_large_upload_runs_as_a_background_task_with_progress(personas, login, regions, settings):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "import_background_rows": 10}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    c = login(personas["coordinator"])
+    upload = SimpleUploadedFile("e.csv", csv_bytes(HEADER, [row(n) for n in range(1, 31)]))
+    response = c.post(reverse("directory:import_upload", args=["entities"]), {"file": upload})
+    job = ImportJob.objects.get()
+    assert job.status == "queued" and job.total == 30 and Entity.objects.count() == 0
+    assert DBTaskResult.objects.count() == 1
+    status = c.get(reverse("directory:import_job_status", args=[job.pk])).json()
+    assert status == {"status": "queued", "done": 0, "total": 30, "percent": 0, "finished": False}
+    page = c.get(response["Location"]).content.decode()
+    assert "progress.js" in page and "<progress" in page
+    from django.core.management import call_command
+
+    call_command("db_worker", "--batch", "--interval", "0", verbosity=0)
+    status = c.get(reverse("directory:import_job_status", args=[job.pk])).json()
+    assert status["finished"] and status["percent"] == 100 and Entity.objects.count() == 30
+
+
+def test_a_non_table_upload_is_refused_in_the_form(personas, login):
+    c = login(personas["coordinator"])
+    upload = SimpleUploadedFile("e.pdf", b"%PDF-1.4")
+    response = c.post(reverse("directory:import_upload", args=["entities"]), {"file": upload})
+    assert response.status_code == 200 and "只接受" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_an_import_job_is_private_to_its_owner(personas, login, regions):
+    c = login(personas["alice"])
+    upload = SimpleUploadedFile("i.csv", b"cert_no,name,department\nX1,Name,SCJGJ\n")
+    c.post(reverse("directory:import_upload", args=["inspectors"]), {"file": upload})
+    job = ImportJob.objects.get()
+    assert job.status == "done"
+    assert login(personas["olga"]).get(reverse("directory:import_job", args=[job.pk])).status_code == 404
+    assert login(personas["coordinator"]).get(reverse("directory:import_job", args=[job.pk])).status_code == 200
+
+
+def test_a_department_admin_upload_is_limited_to_their_department(personas, login):
+    c = login(personas["alice"])
+    upload = SimpleUploadedFile("i.csv", b"cert_no,name,department\nW1,Name,WJW\n")
+    response = c.post(reverse("directory:import_upload", args=["inspectors"]), {"file": upload})
+    assert "只能导入本部门" in c.get(response["Location"]).content.decode()
+
+
+def test_an_inspector_declares_and_the_admin_confirms_a_conflict(personas, login, inspector_record):
+    code = make_uscc(77)
+    ian = login(personas["ian"])
+    ian.post(reverse("directory:conflict_declare"), {"uscc": code.lower(), "reason": "亲属经营"})
+    conflict = Conflict.objects.get()
+    assert (conflict.uscc, conflict.status, conflict.source) == (code, "pending", "declared")
+    assert inspector_record.confirmed_conflicts() == []
+    listing = login(personas["alice"]).get(reverse("directory:inspector_list")).content.decode()
+    assert "待确认的回避申报" in listing and code in listing
+    login(personas["alice"]).post(reverse("directory:conflict_confirm", args=[conflict.pk]))
+    assert inspector_record.confirmed_conflicts() == [code]
+    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    assert actions == ["conflict_declare", "conflict_confirm"]
+
+
+def test_a_bad_conflict_code_is_refused(personas, login):
+    response = login(personas["ian"]).post(reverse("directory:conflict_declare"), {"uscc": "915001130000"}, follow=True)
+    assert "统一社会信用代码应为18位" in response.content.decode() and Conflict.objects.count() == 0
+
+
+def test_an_inspector_cannot_declare_for_someone_else(personas, login):
+    assert login(personas["alice"]).post(reverse("directory:conflict_declare"), {"uscc": make_uscc(1)}).status_code == 403
