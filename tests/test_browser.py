@@ -14,14 +14,15 @@ from tests.test_import_entities import HEADER, row
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls in
-# the test itself are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in
+    # the test itself are still synchronous and safe. Only for this module.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is not installed: `apt-get install chromium` (the .ci/run script does)")
@@ -33,6 +34,7 @@ def browser():
         )
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _log_in(browser, live_server, username, phone=False):

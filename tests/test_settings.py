@@ -33,6 +33,7 @@ def test_an_unknown_scheme_is_refused():
 
 def _spotcheck(*args, **env):
     full = {**os.environ, "DATABASE_URL": "sqlite:///:memory:", **env}
+    full.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run([sys.executable, "-m", "spotcheck", *args], capture_output=True, text=True,
                           env=full, timeout=120)
 
