@@ -55,8 +55,11 @@ test: lint typecheck migrations-check test-sqlite test-postgres
 bench: $(STAMP)
 	$(BIN)/python bench/import.py
 
+# Regenerate the English catalogue (needs GNU gettext) from scripts/translate_en.py's table.
 messages: $(STAMP)
-	cd spotcheck && ../$(BIN)/spotcheck compilemessages
+	cd spotcheck && ../$(BIN)/spotcheck makemessages -l en -v0 && \
+		../$(BIN)/python ../scripts/translate_en.py locale/en/LC_MESSAGES/django.po && \
+		../$(BIN)/spotcheck compilemessages -v0
 
 clean:
 	rm -rf $(VENV) data/static

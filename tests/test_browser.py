@@ -109,4 +109,8 @@ def test_the_language_switch_shows_english(browser, live_server, personas):
     page.click("form.lang button")
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert "Entities" in page.inner_text("header") and "Log out" in page.inner_text("header")
+    page.click("form.lang button")  # and back
+    page.wait_for_load_state()
+    assert "市场主体" in page.inner_text("header")
     page.context.close()
