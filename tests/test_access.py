@@ -129,3 +129,20 @@ def test_responses_carry_security_headers(client, db):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_interface_is_chinese_whatever_the_browser_asks(client, db):
+    page = client.get(reverse("portal:index"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "随机抽查监管平台" in page and 'lang="zh-hans"' in page
+
+
+def test_the_language_switch_chooses_english(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("portal:index")).content.decode()
+    assert "Random Spot-Check Platform" in page and 'lang="en"' in page
+
+
+def test_the_stylesheet_and_script_are_found_by_staticfiles():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("spotcheck/site.css") and finders.find("spotcheck/progress.js")
