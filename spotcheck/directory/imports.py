@@ -182,7 +182,8 @@ def insert_rows(model: Any, objects: list[Any]) -> None:
         else:
             converters.append(lambda obj, name=f.attname: getattr(obj, name))
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    # Identifiers come from the model's own metadata, quoted; values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
