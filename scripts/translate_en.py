@@ -80,7 +80,7 @@ HEADER = [
     '"Content-Transfer-Encoding: 8bit\\n"',
     '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
 ]
-PLURAL = {"共 %(n)s 个": ("%(n)s entity", "%(n)s entities")}
+PLURAL = {"共 %(n)s 个": ("%(n)s entity", "%(n)s entities"), "共 %(n)s 人": ("%(n)s inspector", "%(n)s inspectors")}
 
 
 def unquote(s: str) -> str:

@@ -189,3 +189,25 @@ def test_a_bad_conflict_code_is_refused(personas, login):
 
 def test_an_inspector_cannot_declare_for_someone_else(personas, login):
     assert login(personas["alice"]).post(reverse("directory:conflict_declare"), {"uscc": make_uscc(1)}).status_code == 403
+
+
+def test_inspector_export_is_scoped_and_reimportable(personas, login, departments, inspector_record, tmp_path):
+    from django.core.management import call_command
+
+    from spotcheck.directory.models import Inspector
+
+    Inspector.objects.create(cert_no="W-1", name="卫健人员", department=departments["WJW"])
+    Conflict.objects.create(inspector=inspector_record, uscc=make_uscc(3), status="confirmed")
+    Conflict.objects.create(inspector=inspector_record, uscc=make_uscc(4), status="pending", source="declared")
+    response = login(personas["alice"]).get(reverse("directory:inspector_export", args=["csv"]))
+    data = b"".join(response.streaming_content)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["cert_no", "name", "department", "status", "cert_expires_on", "items", "conflicts"]
+    assert [r[0] for r in rows[1:]] == ["500113000001"]
+    assert rows[1][6] == make_uscc(3)
+    (tmp_path / "i.csv").write_bytes(data)
+    out = io.StringIO()
+    call_command("import_inspectors", str(tmp_path / "i.csv"), "--json", stdout=out)
+    assert '"unchanged": 1' in out.getvalue()
+    xlsx = login(personas["coordinator"]).get(reverse("directory:inspector_export", args=["xlsx"]))
+    assert load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.max_row == 3

@@ -12,6 +12,7 @@ from datetime import date
 from django.db import transaction
 
 from spotcheck.accounts.models import Role, User
+from spotcheck.audit.log import record
 from spotcheck.directory.demo_data import (
     DEPARTMENTS,
     REGIONS,
@@ -81,3 +82,5 @@ def create_users() -> None:
         if created:
             user.set_password(demo_password())
             user.save()
+            record("system:demo", "user_create", "user", username,
+                   {"role": str(role), "department": department_code})

@@ -5,12 +5,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from spotcheck.directory.models import Entity
+from spotcheck.directory.models import ConflictStatus, Entity, Inspector
 
 ENTITY_COLUMNS = [
     "uscc", "name", "entity_type", "industry", "region", "status", "address",
@@ -45,15 +45,29 @@ def entity_rows(queryset: QuerySet[Entity] | None = None) -> Iterator[list[Any]]
         yield [safe_cell(v) for v in row]
 
 
-def write_entities(out: IO[bytes], fmt: str, queryset: QuerySet[Entity] | None = None) -> int:
-    """Write the entities to a binary stream as 'csv' or 'xlsx'; return the row count."""
+INSPECTOR_COLUMNS = ["cert_no", "name", "department", "status", "cert_expires_on", "items", "conflicts"]
+
+
+def inspector_rows(queryset: QuerySet[Inspector]) -> Iterator[list[Any]]:
+    """Yield inspectors in the import format: items and confirmed conflicts joined by ';'."""
+    for inspector in queryset.select_related("department").prefetch_related("conflicts").order_by("cert_no"):
+        conflicts = sorted(c.uscc for c in inspector.conflicts.all() if c.status == ConflictStatus.CONFIRMED)
+        yield [safe_cell(v) for v in (
+            inspector.cert_no, inspector.name, inspector.department.code, inspector.status,
+            inspector.cert_expires_on.isoformat() if inspector.cert_expires_on else "",
+            ";".join(inspector.items), ";".join(conflicts),
+        )]
+
+
+def write_table(out: IO[bytes], fmt: str, header: list[str], rows: Iterable[list[Any]]) -> int:
+    """Write rows to a binary stream as 'csv' (UTF-8 with BOM) or 'xlsx'; return the row count."""
     count = 0
     if fmt == "csv":
         out.write(codecs.BOM_UTF8)
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
         writer = csv.writer(text)
-        writer.writerow(ENTITY_COLUMNS)
-        for row in entity_rows(queryset):
+        writer.writerow(header)
+        for row in rows:
             writer.writerow(row)
             count += 1
         text.detach()
@@ -61,10 +75,15 @@ def write_entities(out: IO[bytes], fmt: str, queryset: QuerySet[Entity] | None =
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("entities")
-    sheet.append(ENTITY_COLUMNS)
-    for row in entity_rows(queryset):
+    sheet = book.create_sheet("data")
+    sheet.append(header)
+    for row in rows:
         sheet.append(row)
         count += 1
     book.save(out)
     return count
+
+
+def write_entities(out: IO[bytes], fmt: str, queryset: QuerySet[Entity] | None = None) -> int:
+    """Write the entities as 'csv' or 'xlsx', code first, English keys as header."""
+    return write_table(out, fmt, ENTITY_COLUMNS, entity_rows(queryset))

@@ -24,7 +24,13 @@ from spotcheck.accounts.access import (
 )
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import record
-from spotcheck.directory.exports import write_entities
+from spotcheck.directory.exports import (
+    ENTITY_COLUMNS,
+    INSPECTOR_COLUMNS,
+    entity_rows,
+    inspector_rows,
+    write_table,
+)
 from spotcheck.directory.forms import ConflictForm, EntitySearchForm, UploadForm
 from spotcheck.directory.imports import IMPORTERS
 from spotcheck.directory.jobs import start_import
@@ -61,20 +67,31 @@ def entity_list(request: AuthedRequest) -> HttpResponseBase:
                   {"form": form, "page": page, "query": query.urlencode()})
 
 
+def _download(fmt: str, name: str, header: list[str], rows) -> HttpResponseBase:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    buffer = io.BytesIO()
+    write_table(buffer, fmt, header, rows)
+    buffer.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(buffer, as_attachment=True, filename=f"{name}-{stamp}.{fmt}")
+
+
 @staff
 def entity_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """Download the entities of the current search as CSV or .xlsx."""
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     form = EntitySearchForm(request.GET or None)
     entities = Entity.objects.all()
     if form.is_bound and form.is_valid():
         entities = form.filter(entities)
-    buffer = io.BytesIO()
-    write_entities(buffer, fmt, entities)
-    buffer.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(buffer, as_attachment=True, filename=f"entities-{stamp}.{fmt}")
+    return _download(fmt, "entities", ENTITY_COLUMNS, entity_rows(entities))
+
+
+@staff
+def inspector_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
+    """Download the user's department's inspectors (all for the coordinator), in the import format."""
+    inspectors = scope(Inspector.objects.all(), request.user)
+    return _download(fmt, "inspectors", INSPECTOR_COLUMNS, inspector_rows(inspectors))
 
 
 @staff
