@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "spotcheck.accounts",
     "spotcheck.audit",
     "spotcheck.directory",
+    "spotcheck.catalog",
+    "spotcheck.plans",
     "spotcheck.portal",
 ]
 

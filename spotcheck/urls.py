@@ -10,6 +10,8 @@ urlpatterns = [
     path("home/", accounts.home, name="home"),
     path("directory/", include("spotcheck.directory.urls")),
     path("audit/", include("spotcheck.audit.urls")),
+    path("catalog/", include("spotcheck.catalog.urls")),
+    path("plans/", include("spotcheck.plans.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 

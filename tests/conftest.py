@@ -90,3 +90,25 @@ def login(client):
 def entity(regions):
     return Entity.objects.create(uscc=make_uscc(1), name="重庆测试商贸有限公司", entity_type="enterprise",
                                  industry="F", region=regions[0], status="active")
+
+
+ITEM_HEADER = ["code", "department", "name", "basis", "subject", "content", "methods", "category", "target"]
+
+
+def item_row(code, department="SCJGJ", **changes):
+    values = {"code": code, "department": department, "name": f"事项{code}", "basis": "《某法》第十条",
+              "subject": "区某局", "content": "检查内容", "methods": "onsite;written", "category": "general",
+              "target": "经营者"}
+    values.update(changes)
+    return [values[k] for k in ITEM_HEADER]
+
+
+@pytest.fixture
+def published(departments):
+    """Publish SCJGJ-001, SCJGJ-002 and WJW-001 through the real import path."""
+    from spotcheck.directory.imports import run_import
+
+    data = csv_bytes(ITEM_HEADER, [item_row("SCJGJ-001"), item_row("SCJGJ-002"), item_row("WJW-001", "WJW")])
+    outcome = run_import("items", io.BytesIO(data), "items.csv", "test")
+    assert outcome.ok, outcome.summary()
+    return outcome

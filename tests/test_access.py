@@ -146,3 +146,19 @@ def test_the_stylesheet_and_script_are_found_by_staticfiles():
     from django.contrib.staticfiles import finders
 
     assert finders.find("spotcheck/site.css") and finders.find("spotcheck/progress.js")
+
+
+def test_no_two_urls_shadow_each_other():
+    """A route listed earlier must not swallow a later one (as public plans once hid staff plans)."""
+    from django.urls import resolve
+
+    from spotcheck.accounts.checks import iter_views
+
+    for route, view in iter_views():
+        sample = "/" + route.replace("<int:pk>", "1").replace("<str:code>", "SCJGJ").replace(
+            "<str:item_code>", "X-1").replace("<str:action>", "submit").replace("<str:kind>", "entities").replace(
+            "<str:uscc>", "91500113000000001X").replace("<str:cert_no>", "C-1").replace("<str:fmt>", "csv").replace(
+            "<int:version>", "1")
+        if "<" in sample:
+            continue
+        assert resolve(sample).func == view, (route, resolve(sample).route)

@@ -10,14 +10,18 @@ import os
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit.log import record
 from spotcheck.directory.demo_data import (
     DEPARTMENTS,
+    ITEM_HEADER,
+    ITEMS,
     REGIONS,
     csv_file,
     entity_rows,
+    history_rows,
     inspector_rows,
 )
 from spotcheck.directory.imports import Outcome, run_import
@@ -48,6 +52,13 @@ def create(entity_count: int = 5000) -> dict[str, Outcome]:
     outcomes["inspectors"] = run_import("inspectors", csv_file(
         ["cert_no", "name", "department", "status", "cert_expires_on", "items", "conflicts"],
         inspector_rows([row[0] for row in entities])), "demo-inspectors.csv", actor)
+    outcomes["items"] = run_import("items", csv_file(ITEM_HEADER, [list(i) for i in ITEMS]),
+                                   "demo-items.csv", actor)
+    outcomes["history"] = run_import(
+        "history", csv_file(["uscc", "department", "item", "inspected_on", "result"],
+                            history_rows([row[0] for row in entities if row[5] == "active"],
+                                         timezone.localdate().year)),
+        "demo-history.csv", actor)
     create_users()
     return outcomes
 

@@ -121,3 +121,54 @@ def inspector_rows(entity_codes: list[str], seed: int = 250) -> list[list[Any]]:
                 "inactive" if rng.random() < 0.04 else "active", expires.isoformat(), "", conflicts,
             ])
     return rows
+
+
+# Inspection items (随机抽查事项) of the demo departments, each with its legal basis.
+ITEMS = [
+    ("SCJGJ-001", "SCJGJ", "企业公示信息抽查", "《企业信息公示暂行条例》第十四条", "区市场监管局",
+     "企业年度报告公示信息、即时公示信息的真实性", "written;onsite;online", "general", "辖区内企业"),
+    ("SCJGJ-002", "SCJGJ", "食品经营者监督检查", "《中华人民共和国食品安全法》第一百一十条", "区市场监管局",
+     "食品经营许可、进货查验记录、从业人员健康管理", "onsite", "key", "食品经营者"),
+    ("SCJGJ-003", "SCJGJ", "产品质量监督抽查", "《中华人民共和国产品质量法》第十五条", "区市场监管局",
+     "产品标准执行、标识标注和质量状况", "onsite;entrusted", "general", "生产者、销售者"),
+    ("WJW-001", "WJW", "公共场所卫生监督检查", "《公共场所卫生管理条例》第十条", "区卫生健康委",
+     "卫生许可、从业人员健康证明、卫生设施和消毒", "onsite", "general", "住宿、美容美发等公共场所"),
+    ("WJW-002", "WJW", "医疗机构依法执业检查", "《医疗机构管理条例》第四十条", "区卫生健康委",
+     "执业许可、人员资质、诊疗科目", "onsite;written", "key", "医疗机构"),
+    ("YJJ-001", "YJJ", "安全生产监督检查", "《中华人民共和国安全生产法》第六十五条", "区应急管理局",
+     "安全生产责任制、隐患排查治理、应急预案", "onsite", "key", "生产经营单位"),
+    ("STHJJ-001", "STHJJ", "排污单位执法检查", "《中华人民共和国环境保护法》第二十四条", "区生态环境局",
+     "排污许可、污染防治设施运行、自行监测", "onsite;online", "general", "排污单位"),
+    ("ZJW-001", "ZJW", "建筑施工安全检查", "《建设工程安全生产管理条例》第四十条", "区住房城乡建委",
+     "施工现场安全防护、特种作业人员持证", "onsite", "general", "建筑施工企业"),
+    ("JTJ-001", "JTJ", "道路运输经营者检查", "《中华人民共和国道路运输条例》第七十七条", "区交通局",
+     "经营许可、车辆技术状况、从业资格", "onsite;written", "general", "道路运输经营者"),
+    ("WHLYW-001", "WHLYW", "文化市场经营单位检查", "《娱乐场所管理条例》第三十三条", "区文化旅游委",
+     "经营许可、经营行为、安全管理", "onsite", "general", "娱乐场所等文化市场经营单位"),
+    ("RSJ-001", "RSJ", "劳动保障书面审查", "《劳动保障监察条例》第十五条", "区人力社保局",
+     "劳动合同签订、工资支付、社会保险参保", "written", "general", "用人单位"),
+    ("NYNCW-001", "NYNCW", "农药经营检查", "《农药管理条例》第四十一条", "区农业农村委",
+     "农药经营许可、经营台账", "onsite", "general", "农药经营者"),
+    ("SLJ-001", "SLJ", "取水许可监督检查", "《取水许可和水资源费征收管理条例》第四十五条", "区水利局",
+     "取水许可、计量设施", "onsite", "general", "取水单位"),
+    ("SWJ-001", "SWJ", "单用途商业预付卡检查", "《单用途商业预付卡管理办法（试行）》第三十六条", "区商务委",
+     "备案、资金存管、信息报送", "written;onsite", "general", "发卡企业"),
+]
+ITEM_HEADER = ["code", "department", "name", "basis", "subject", "content", "methods", "category", "target"]
+
+
+def history_rows(entity_codes: list[str], year: int, seed: int = 2016) -> list[list[Any]]:
+    """Inspections of the last three years by 区市场监管局, and a few by a city-level agency this year."""
+    rng = random.Random(seed)
+    rows: list[list[Any]] = []
+    steady = entity_codes[: len(entity_codes) // 25]  # inspected every year: candidates for exemption
+    for past in (year - 1, year - 2, year - 3):
+        chosen = set(steady) | set(rng.sample(entity_codes, len(entity_codes) // 30))
+        for code in sorted(chosen):
+            result = "no_issue" if rng.random() < 0.9 else rng.choice(["corrected", "disclosure_violation"])
+            day = date(past, rng.randrange(3, 12), rng.randrange(1, 28))
+            rows.append([code, "SCJGJ", "SCJGJ-001", day.isoformat(), result])
+    for code in rng.sample(entity_codes, len(entity_codes) // 100):
+        day = date(year, 3, rng.randrange(1, 28))
+        rows.append([code, "重庆市市场监督管理局", "SCJGJ-002", day.isoformat(), "no_issue"])
+    return rows

@@ -162,6 +162,14 @@ class Importer:
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int, int]:  # pragma: no cover
         raise NotImplementedError
 
+    def finish(self, actor: Any) -> tuple[int, int, int]:
+        """Write what needs the whole file (after every row passed); return more counts."""
+        return 0, 0, 0
+
+    def audit_details(self) -> dict[str, Any]:
+        """Return extra details for the import's audit entry."""
+        return {}
+
 
 def insert_rows(model: Any, objects: list[Any]) -> None:
     """Insert new model objects with one executemany, in the caller's transaction.
@@ -357,8 +365,22 @@ IMPORTERS: dict[str, type[Importer]] = {
 }
 
 
+def register(importer: type[Importer]) -> type[Importer]:
+    """Add an importer of another app (items, history) to the registry."""
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
 class _Rollback(Exception):
     pass
+
+
+class ImportRefused(Exception):
+    """Raised by an importer's write or finish: the file is refused as a whole."""
+
+    def __init__(self, message: str, column: str = "file", row: int = 1):
+        super().__init__(message)
+        self.error = RowError(row, column, message)
 
 
 class _HashingReader:
@@ -393,16 +415,23 @@ def run_import(
             _import_rows(importer, stream, file_name, outcome, progress)
             if not outcome.ok:
                 raise _Rollback
+            created, updated, unchanged = importer.finish(actor)
+            outcome.created += created
+            outcome.updated += updated
+            outcome.unchanged += unchanged
             record(actor, f"import_{kind}", "import", outcome.sha256, {
                 "file": file_name, "sha256": outcome.sha256, "rows": outcome.rows,
                 "created": outcome.created, "updated": outcome.updated,
                 "unchanged": outcome.unchanged,
                 "department": department.code if department else None,
+                **importer.audit_details(),
             })
     except _Rollback:
         pass
     except TableError as exc:
         outcome.add_errors(exc.errors)
+    except ImportRefused as exc:
+        outcome.add_errors([exc.error])
     return outcome
 
 

@@ -50,6 +50,8 @@ UPLOAD_ROLES = {
     "departments": (Role.COORDINATOR,),
     "entities": (Role.COORDINATOR,),
     "inspectors": (Role.COORDINATOR, Role.DEPT_ADMIN),
+    "items": (Role.COORDINATOR, Role.DEPT_ADMIN),
+    "history": (Role.COORDINATOR,),
 }
 
 

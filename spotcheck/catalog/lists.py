@@ -1,0 +1,185 @@
+"""Versioned item lists: drafts, publication, and the difference between versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from spotcheck.audit.log import actor_name, record
+from spotcheck.catalog.models import ITEM_FIELDS, InspectionItem, ItemList, ListStatus
+from spotcheck.directory.imports import ImportRefused
+from spotcheck.directory.models import Department
+
+
+class ListError(ImportRefused):
+    """A list change that is refused; the message is Chinese and English."""
+
+    def __init__(self, message: str):
+        super().__init__(message, column="department")
+
+
+def _actor_text(actor: Any) -> str:
+    return actor if isinstance(actor, str) else actor_name(actor)
+
+
+def _next_version(department: Department) -> int:
+    last = ItemList.objects.filter(department=department).order_by("-version").first()
+    return (last.version if last else 0) + 1
+
+
+def draft_for(department: Department, actor: Any) -> ItemList:
+    """Return the department's draft, making one from the current published list if needed."""
+    with transaction.atomic():
+        draft = ItemList.objects.select_for_update().filter(department=department,
+                                                            status=ListStatus.DRAFT).first()
+        if draft:
+            return draft
+        current = ItemList.current(department)
+        draft = ItemList.objects.create(department=department, version=_next_version(department),
+                                        created_by=_actor_text(actor))
+        if current:
+            InspectionItem.objects.bulk_create([
+                InspectionItem(item_list=draft, code=i.code, **i.values()) for i in current.items.all()
+            ])
+        record(actor, "item_list_draft", "item_list", f"{department.code}/v{draft.version}",
+               {"department": department.code, "version": draft.version,
+                "from_version": current.version if current else None})
+        return draft
+
+
+def check_publishable(item_list: ItemList) -> list[str]:
+    """Return why a list cannot be published (R1: no check without a legal basis)."""
+    problems = []
+    items = list(item_list.items.all())
+    if not items:
+        problems.append("清单中没有事项 / the list has no items")
+    for item in items:
+        if not item.basis.strip():
+            problems.append(f"事项 {item.code} 没有抽查依据，不能公布 / item {item.code} has no legal basis")
+        if not item.methods:
+            problems.append(f"事项 {item.code} 没有抽查方式 / item {item.code} has no method")
+    return problems
+
+
+def publish(item_list: ItemList, actor: Any, note: str = "") -> ItemList:
+    """Freeze a draft as the department's current list; refuse an item without a legal basis."""
+    with transaction.atomic():
+        item_list = ItemList.objects.select_for_update().get(pk=item_list.pk)
+        if item_list.status != ListStatus.DRAFT:
+            raise ListError("已公布的版本不能再修改 / a published version cannot change")
+        problems = check_publishable(item_list)
+        if problems:
+            raise ListError("；".join(problems))
+        previous = ItemList.current(item_list.department)
+        item_list.status = ListStatus.PUBLISHED
+        item_list.published_at = timezone.now()
+        item_list.note = note or item_list.note
+        item_list.save(update_fields=["status", "published_at", "note"])
+        changes = diff(previous, item_list)
+        record(actor, "item_list_publish", "item_list", f"{item_list.department.code}/v{item_list.version}",
+               {"department": item_list.department.code, "version": item_list.version,
+                "added": [c.code for c in changes if c.kind == "added"],
+                "removed": [c.code for c in changes if c.kind == "removed"],
+                "changed": [c.code for c in changes if c.kind == "changed"],
+                "note": item_list.note})
+    return item_list
+
+
+def edit_item(item_list: ItemList, code: str, values: dict[str, Any], actor: Any) -> InspectionItem:
+    """Add or change an item of a draft."""
+    if item_list.status != ListStatus.DRAFT:
+        raise ListError("已公布的版本不能再修改 / a published version cannot change")
+    with transaction.atomic():
+        item, created = InspectionItem.objects.update_or_create(item_list=item_list, code=code,
+                                                                defaults=values)
+        record(actor, "item_edit", "item_list", f"{item_list.department.code}/v{item_list.version}",
+               {"code": code, "created": created, **{k: values[k] for k in ITEM_FIELDS if k in values}})
+    return item
+
+
+def remove_item(item_list: ItemList, code: str, actor: Any) -> None:
+    if item_list.status != ListStatus.DRAFT:
+        raise ListError("已公布的版本不能再修改 / a published version cannot change")
+    with transaction.atomic():
+        item_list.items.filter(code=code).delete()
+        record(actor, "item_remove", "item_list", f"{item_list.department.code}/v{item_list.version}",
+               {"code": code})
+
+
+def publish_changes(department: Department, items: list[dict[str, Any]], actor: Any,
+                    note: str = "") -> tuple[tuple[int, int, int], ItemList | None]:
+    """Apply imported items to the department's list and publish; no change, no version.
+
+    Returns (created, updated, unchanged) and the new version (or None).
+    """
+    current = ItemList.current(department)
+    existing = {i.code: i.values() for i in current.items.all()} if current else {}
+    created = sum(1 for v in items if v["code"] not in existing)
+    updated = sum(1 for v in items if v["code"] in existing
+                  and existing[v["code"]] != {f: v[f] for f in ITEM_FIELDS})
+    unchanged = len(items) - created - updated
+    if not created and not updated:
+        return (0, 0, unchanged), None
+    if ItemList.objects.filter(department=department, status=ListStatus.DRAFT).exists():
+        raise ListError(f"部门 {department.code} 有未公布的草稿，请先公布或放弃 / department "
+                        f"{department.code} has an unpublished draft: publish or discard it first")
+    draft = draft_for(department, actor)
+    for values in items:
+        InspectionItem.objects.update_or_create(
+            item_list=draft, code=values["code"], defaults={f: values[f] for f in ITEM_FIELDS})
+    return (created, updated, unchanged), publish(draft, actor, note)
+
+
+def discard(item_list: ItemList, actor: Any) -> None:
+    """Throw away a draft (a published version is never deleted)."""
+    if item_list.status != ListStatus.DRAFT:
+        raise ListError("已公布的版本不能删除 / a published version is never deleted")
+    with transaction.atomic():
+        label = f"{item_list.department.code}/v{item_list.version}"
+        item_list.delete()
+        record(actor, "item_list_discard", "item_list", label, {})
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # added, removed, changed
+    code: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def fields(self) -> list[str]:
+        if not self.before or not self.after:
+            return []
+        return [f for f in ITEM_FIELDS if self.before.get(f) != self.after.get(f)]
+
+
+def diff(old: ItemList | None, new: ItemList | None) -> list[Change]:
+    """Return what changed from ``old`` to ``new``, by item code."""
+    before = {i.code: i.values() for i in old.items.all()} if old else {}
+    after = {i.code: i.values() for i in new.items.all()} if new else {}
+    changes = []
+    for code in sorted(set(before) | set(after)):
+        if code not in before:
+            changes.append(Change("added", code, None, after[code]))
+        elif code not in after:
+            changes.append(Change("removed", code, before[code], None))
+        elif before[code] != after[code]:
+            changes.append(Change("changed", code, before[code], after[code]))
+    return changes
+
+
+def published_items(codes: list[str] | None = None) -> dict[str, tuple[str, InspectionItem]]:
+    """Return the items of every department's current list, by code: (department code, item)."""
+    result: dict[str, tuple[str, InspectionItem]] = {}
+    for department in Department.objects.all():
+        current = ItemList.current(department)
+        if current is None:
+            continue
+        for item in current.items.all():
+            if codes is None or item.code in codes:
+                result[item.code] = (department.code, item)
+    return result

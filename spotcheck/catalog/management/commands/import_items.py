@@ -1,0 +1,7 @@
+from spotcheck.catalog import imports  # noqa: F401  (registers the importer)
+from spotcheck.directory.management.commands._import import ImportCommand, make_help
+
+
+class Command(ImportCommand):
+    kind = "items"
+    help = make_help(kind) + "; publishes a new list version per department"

@@ -1,0 +1,106 @@
+"""The plan form: the web's way to write a plan file (spec/interfaces.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from spotcheck.catalog.lists import published_items
+from spotcheck.directory.models import INDUSTRIES, Department, EntityType, Region
+from spotcheck.plans.spec import STRATA
+
+STRATUM_LABELS = {"general": _("一般"), "foreign": _("涉外"), "heightened": _("加大抽查力度")}
+
+
+class PlanForm(forms.Form):
+    name = forms.CharField(label=_("计划名称"), max_length=200)
+    year = forms.IntegerField(label=_("年度"))
+    other_departments = forms.MultipleChoiceField(label=_("联合抽查的其他部门"), required=False,
+                                                  widget=forms.CheckboxSelectMultiple)
+    items = forms.MultipleChoiceField(label=_("抽查事项"), widget=forms.CheckboxSelectMultiple)
+    regions = forms.MultipleChoiceField(label=_("镇街（不选为全部）"), required=False)
+    industries = forms.MultipleChoiceField(label=_("行业门类（不选为全部）"), required=False,
+                                           choices=[(k, f"{k} {v}") for k, v in INDUSTRIES.items()])
+    entity_types = forms.MultipleChoiceField(label=_("市场主体类型（不选为全部）"), required=False,
+                                             choices=EntityType.choices, widget=forms.CheckboxSelectMultiple)
+    complaint_threshold = forms.IntegerField(label=_("投诉举报阈值（加大抽查力度）"), min_value=1)
+    team_size = forms.IntegerField(label=_("检查组人数"), min_value=1)
+    honour_exemptions = forms.BooleanField(label=_("连续三年抽查结果良好的免于抽查"), required=False)
+    starts_on = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, lead: Department, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lead = lead
+        rules = settings.SPOTCHECK
+        self.choice_field("other_departments").choices = [
+            (d.code, d.name) for d in Department.objects.exclude(pk=lead.pk)]
+        items = published_items()
+        self.choice_field("items").choices = [
+            (code, f"{dept} · {code} {item.name}") for code, (dept, item) in sorted(items.items())]
+        self.choice_field("regions").choices = [(r.code, r.name) for r in Region.objects.all()]
+        for stratum in STRATA:
+            default = rules[f"default_ratio_{stratum}"]
+            self.fields[f"{stratum}_ratio"] = forms.CharField(
+                label=f"{STRATUM_LABELS[stratum]}：比例", required=False, initial=default)
+            self.fields[f"{stratum}_count"] = forms.CharField(
+                label=f"{STRATUM_LABELS[stratum]}：或数量", required=False)
+        if not self.is_bound and "year" not in self.initial:
+            self.initial.update(year=timezone.localdate().year, team_size=rules["team_size"],
+                                complaint_threshold=rules["complaint_threshold"], honour_exemptions=True)
+
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
+    @classmethod
+    def initial_from(cls, plan_file: dict[str, Any]) -> dict[str, Any]:
+        initial = {k: plan_file[k] for k in ("name", "year", "items", "complaint_threshold", "team_size",
+                                            "honour_exemptions", "starts_on", "ends_on")}
+        initial["other_departments"] = plan_file["departments"][1:]
+        initial.update({k: plan_file["scope"].get(k, []) for k in ("regions", "industries", "entity_types")})
+        for stratum, rule in plan_file["strata"].items():
+            initial[f"{stratum}_ratio"] = rule.get("ratio", "")
+            initial[f"{stratum}_count"] = rule.get("count", "")
+        return initial
+
+    def plan_file(self) -> dict[str, Any]:
+        """Return the plan file this form describes (to be checked by spec.validate)."""
+        data = self.cleaned_data
+        strata: dict[str, dict[str, Any]] = {}
+        for stratum in STRATA:
+            count = (data.get(f"{stratum}_count") or "").strip()
+            ratio = (data.get(f"{stratum}_ratio") or "").strip()
+            if count:
+                strata[stratum] = {"count": int(count) if count.lstrip("-").isdigit() else count}
+            elif ratio:
+                strata[stratum] = {"ratio": ratio}
+        return {
+            "name": data["name"],
+            "year": data["year"],
+            "departments": [self.lead.code, *data.get("other_departments", [])],
+            "items": data["items"],
+            "scope": {"regions": data.get("regions", []), "industries": data.get("industries", []),
+                      "entity_types": data.get("entity_types", [])},
+            "strata": strata,
+            "complaint_threshold": data["complaint_threshold"],
+            "team_size": data["team_size"],
+            "honour_exemptions": data.get("honour_exemptions", False),
+            "starts_on": data["starts_on"].isoformat() if data.get("starts_on") else None,
+            "ends_on": data["ends_on"].isoformat() if data.get("ends_on") else None,
+        }
+
+    FIELD_OF = {"departments": "other_departments", "scope.regions": "regions",
+                "scope.industries": "industries", "scope.entity_types": "entity_types"}
+
+    def add_problems(self, problems: list[tuple[str, str]]) -> None:
+        for name, message in problems:
+            field = self.FIELD_OF.get(name, name)
+            if field.startswith("strata."):
+                field = f"{field.split('.', 1)[1]}_ratio"
+            self.add_error(field if field in self.fields else None, message)

@@ -1,0 +1,180 @@
+"""Who can be drawn: the frame, the exclusions and the pool (rules.md R2, R3, R4).
+
+Plain data in, plain data out: no ORM here (docs/style.md §2). ``framedata.py``
+reads the database into these shapes; the draw freezes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+HEIGHTENED, FOREIGN, GENERAL = "heightened", "foreign", "general"
+INACTIVE, EXEMPT, ALREADY_INSPECTED, FREQUENCY_CAP = "inactive", "exempt", "already_inspected", "frequency_cap"
+REASONS = (INACTIVE, EXEMPT, ALREADY_INSPECTED, FREQUENCY_CAP)
+GOOD_RESULT = "no_issue"
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What of a plan the frame depends on."""
+
+    year: int
+    departments: Sequence[str]  # department codes, lead first
+    items: Sequence[str]  # item codes
+    item_departments: dict[str, str]  # item code -> department code
+    regions: frozenset[str] = frozenset()  # region codes; empty: all
+    industries: frozenset[str] = frozenset()
+    entity_types: frozenset[str] = frozenset()
+    complaint_threshold: int = 3
+    honour_exemptions: bool = True
+    plan_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EntityFacts:
+    uscc: str
+    status: str
+    region: str  # region code
+    industry: str
+    entity_type: str
+    foreign: bool = False
+    abnormal: bool = False
+    serious_violation: bool = False
+    complaints_12m: int = 0
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """An inspection of an entity: a task of a plan, or an imported history record."""
+
+    uscc: str
+    year: int
+    department: str  # a department code, or an outside agency's name
+    item: str
+    result: str | None  # a result code of R6; None while no result is recorded
+    plan_id: int | None = None  # the plan of a task; None for an imported record
+
+
+@dataclass(frozen=True)
+class InspectorFacts:
+    cert_no: str
+    department: str
+    status: str
+    cert_expires_on: date | None
+    items: Sequence[str] = ()  # empty: every item of the department
+    conflicts: Sequence[str] = ()  # confirmed conflicts (USCC)
+
+
+@dataclass
+class Frame:
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (uscc, stratum)
+    exclusions: list[tuple[str, str]] = field(default_factory=list)  # (uscc, reason)
+    inspectors: list[tuple[str, str]] = field(default_factory=list)  # (cert_no, department)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (cert_no, uscc)
+
+    def stratum_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((HEIGHTENED, FOREIGN, GENERAL), 0)
+        for _, stratum in self.rows:
+            counts[stratum] += 1
+        return counts
+
+    def exclusion_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(REASONS, 0)
+        for _, reason in self.exclusions:
+            counts[reason] += 1
+        return counts
+
+
+def stratum(entity: EntityFacts, complaint_threshold: int) -> str:
+    """Return the entity's stratum (draw-v1 §1): heightened, then foreign, then general."""
+    if entity.abnormal or entity.serious_violation or entity.complaints_12m >= complaint_threshold:
+        return HEIGHTENED
+    if entity.foreign:
+        return FOREIGN
+    return GENERAL
+
+
+def in_scope(entity: EntityFacts, plan: PlanFacts) -> bool:
+    return (
+        (not plan.regions or entity.region in plan.regions)
+        and (not plan.industries or entity.industry in plan.industries)
+        and (not plan.entity_types or entity.entity_type in plan.entity_types)
+    )
+
+
+def build_frame(
+    plan: PlanFacts,
+    entities: Iterable[EntityFacts],
+    inspections: Iterable[Inspection],
+    inspectors: Iterable[InspectorFacts],
+    *,
+    max_draws_per_year: int,
+    day: date,
+) -> Frame:
+    """Return the frame, the exclusions (first applicable reason of R3) and the pool (R2).
+
+    ``inspections`` should hold every task and history record of years Y-3 to Y
+    (others are ignored). A task of this plan itself never counts against it.
+    """
+    year = plan.year
+    plan_items = set(plan.items)
+    plan_departments = set(plan.departments)
+    inspected_this_year: set[str] = set()
+    drawn_by: dict[str, set[int]] = {}
+    # For exemptions: per entity, the years (Y-1..Y-3) inspected by a plan department,
+    # and whether any of those inspections had another result.
+    good_years: dict[str, set[int]] = {}
+    spoiled: set[str] = set()
+    for inspection in inspections:
+        if inspection.plan_id is not None and inspection.plan_id == plan.plan_id:
+            continue
+        if inspection.year == year:
+            if inspection.item in plan_items:
+                inspected_this_year.add(inspection.uscc)
+            if inspection.plan_id is not None:
+                drawn_by.setdefault(inspection.uscc, set()).add(inspection.plan_id)
+        elif year - 3 <= inspection.year <= year - 1 and inspection.department in plan_departments:
+            good_years.setdefault(inspection.uscc, set()).add(inspection.year)
+            if inspection.result != GOOD_RESULT:
+                spoiled.add(inspection.uscc)
+    needed_years = {year - 1, year - 2, year - 3}
+
+    frame = Frame()
+    in_frame: set[str] = set()
+    for entity in entities:
+        if not in_scope(entity, plan):
+            continue
+        s = stratum(entity, plan.complaint_threshold)
+        if entity.status != "active":
+            frame.exclusions.append((entity.uscc, INACTIVE))
+        elif (plan.honour_exemptions and s != HEIGHTENED and entity.uscc not in spoiled
+              and good_years.get(entity.uscc, set()) >= needed_years):
+            frame.exclusions.append((entity.uscc, EXEMPT))
+        elif entity.uscc in inspected_this_year:
+            frame.exclusions.append((entity.uscc, ALREADY_INSPECTED))
+        elif len(drawn_by.get(entity.uscc, ())) >= max_draws_per_year:
+            frame.exclusions.append((entity.uscc, FREQUENCY_CAP))
+        else:
+            frame.rows.append((entity.uscc, s))
+            in_frame.add(entity.uscc)
+
+    for inspector in inspectors:
+        if eligible(inspector, plan, day):
+            frame.inspectors.append((inspector.cert_no, inspector.department))
+            frame.conflicts.extend((inspector.cert_no, code) for code in sorted(set(inspector.conflicts))
+                                   if code in in_frame)
+    return frame
+
+
+def eligible(inspector: InspectorFacts, plan: PlanFacts, day: date) -> bool:
+    """Return whether an inspector is in the plan's pool (R2)."""
+    if inspector.status != "active" or inspector.department not in plan.departments:
+        return False
+    if inspector.cert_expires_on is not None and inspector.cert_expires_on < day:
+        return False
+    own_items = {code for code in plan.items if plan.item_departments.get(code) == inspector.department}
+    if not inspector.items:
+        return bool(own_items)
+    return bool(own_items & set(inspector.items))

@@ -1,0 +1,158 @@
+"""Read the database into the plain shapes of ``frame.py``, and summarise a frame for people."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from spotcheck.catalog.lists import published_items
+from spotcheck.catalog.models import HistoryRecord
+from spotcheck.directory.models import Conflict, Department, Entity, Inspector, Region
+from spotcheck.draw import default_capacity, sample_size
+from spotcheck.plans import spec
+from spotcheck.plans.frame import (
+    EntityFacts,
+    Frame,
+    Inspection,
+    InspectorFacts,
+    PlanFacts,
+    build_frame,
+)
+from spotcheck.plans.models import Plan
+
+# Other sources of inspections (the tasks of drawn plans) register a reader here.
+INSPECTION_SOURCES: list[Any] = []
+
+
+def spec_context() -> spec.Context:
+    rules = settings.SPOTCHECK
+    regions: dict[str, str] = {}
+    for code, name in Region.objects.values_list("code", "name"):
+        regions[code] = code
+        regions.setdefault(name, code)
+    return spec.Context(
+        departments=set(Department.objects.values_list("code", flat=True)),
+        published_items={code: dept for code, (dept, _) in published_items().items()},
+        regions=regions,
+        min_ratio=Decimal(rules["min_ratio"]),
+        min_team_size=rules["team_size"],
+        default_ratios={"general": rules["default_ratio_general"], "foreign": rules["default_ratio_foreign"],
+                        "heightened": rules["default_ratio_heightened"]},
+        default_complaint_threshold=rules["complaint_threshold"],
+    )
+
+
+def plan_facts(plan: Plan) -> PlanFacts:
+    owners = {code: dept for code, (dept, _) in published_items(plan.items).items()}
+    scope = plan.scope or {}
+    return PlanFacts(
+        year=plan.year, departments=plan.department_codes, items=list(plan.items),
+        item_departments=owners, regions=frozenset(scope.get("regions") or ()),
+        industries=frozenset(scope.get("industries") or ()),
+        entity_types=frozenset(scope.get("entity_types") or ()),
+        complaint_threshold=plan.complaint_threshold, honour_exemptions=plan.honour_exemptions,
+        plan_id=plan.pk,
+    )
+
+
+def entity_facts(facts: PlanFacts):
+    """Yield the entities that may be in scope, straight from one query (no model objects)."""
+    query = Entity.objects.all()
+    if facts.regions:
+        query = query.filter(region__code__in=facts.regions)
+    if facts.industries:
+        query = query.filter(industry__in=facts.industries)
+    if facts.entity_types:
+        query = query.filter(entity_type__in=facts.entity_types)
+    rows = query.order_by().values_list(
+        "uscc", "status", "region__code", "industry", "entity_type", "foreign", "abnormal",
+        "serious_violation", "complaints_12m")
+    for row in rows.iterator(chunk_size=20000):
+        yield EntityFacts(*row)
+
+
+def inspection_facts(year: int):
+    """Yield every inspection of years Y-3 to Y: history records, and tasks of other plans."""
+    for uscc, by, item, day, result in HistoryRecord.objects.filter(
+        inspected_on__year__gte=year - 3, inspected_on__year__lte=year
+    ).order_by().values_list("entity__uscc", "inspected_by", "item_code", "inspected_on", "result").iterator(
+        chunk_size=20000
+    ):
+        yield Inspection(uscc, day.year, by, item, result)
+    for source in INSPECTION_SOURCES:
+        yield from source(year)
+
+
+def inspector_facts(departments: Sequence[str]):
+    conflicts: dict[int, list[str]] = {}
+    for inspector_id, code in Conflict.objects.filter(
+        inspector__department__code__in=departments, status="confirmed"
+    ).values_list("inspector_id", "uscc"):
+        conflicts.setdefault(inspector_id, []).append(code)
+    for pk, cert, dept, status, expires, items in Inspector.objects.filter(
+        department__code__in=departments
+    ).values_list("pk", "cert_no", "department__code", "status", "cert_expires_on", "items"):
+        yield InspectorFacts(cert, dept, status, expires, items or (), conflicts.get(pk, ()))
+
+
+def frame_for(plan: Plan, day: date | None = None) -> Frame:
+    """Build the frame of a plan from the database as it is now."""
+    facts = plan_facts(plan)
+    return build_frame(
+        facts, entity_facts(facts), inspection_facts(plan.year), inspector_facts(facts.departments),
+        max_draws_per_year=settings.SPOTCHECK["max_draws_per_year"],
+        day=day or timezone.localdate(),
+    )
+
+
+@dataclass
+class Preview:
+    """What a plan's page shows before commitment, and what would refuse the draw."""
+
+    strata: list[dict[str, Any]] = field(default_factory=list)
+    exclusions: dict[str, int] = field(default_factory=dict)
+    frame_count: int = 0
+    selected: int = 0
+    pool: dict[str, int] = field(default_factory=dict)
+    pool_size: int = 0
+    capacity: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def preview(plan: Plan, frame: Frame | None = None) -> Preview:
+    frame = frame or frame_for(plan)
+    result = Preview(exclusions=frame.exclusion_counts(), frame_count=len(frame.rows))
+    min_ratio = Decimal(settings.SPOTCHECK["min_ratio"])
+    for name, population in frame.stratum_counts().items():
+        rule = plan.strata.get(name) or {}
+        n = sample_size(population, rule) if population and rule else 0
+        entry = {"name": name, "population": population, "sample_size": n, **rule}
+        floor = math.ceil(min_ratio * population)
+        if "count" in rule and population and rule["count"] < floor:
+            result.problems.append(
+                f"分层“{name}”的抽取数量{rule['count']}低于最低比例要求的{floor}（{population}×{min_ratio}）"
+                f" / stratum {name}: count {rule['count']} is below the floor of {floor}")
+        result.strata.append(entry)
+        result.selected += n
+    for _, department in frame.inspectors:
+        result.pool[department] = result.pool.get(department, 0) + 1
+    result.pool_size = len(frame.inspectors)
+    result.capacity = default_capacity(result.selected, plan.team_size, result.pool_size)
+    if not frame.rows:
+        result.problems.append("抽查对象范围为空，不能抽取 / the frame is empty")
+    if result.pool_size < plan.team_size:
+        result.problems.append(f"可派执法人员只有{result.pool_size}名，少于检查组人数{plan.team_size}"
+                               f" / only {result.pool_size} eligible inspectors for teams of {plan.team_size}")
+    for code in plan.department_codes:
+        if result.pool.get(code, 0) == 0:
+            result.problems.append(f"部门{code}没有可派的执法人员 / department {code} has no eligible inspector")
+    if result.pool_size and result.selected * plan.team_size > result.pool_size * result.capacity:
+        result.problems.append("执法人员不足以组成全部检查组 / too few inspectors for every team")
+    return result

@@ -1,0 +1,259 @@
+"""Inspection plans (抽查计划) and their approval workflow (rules.md R5).
+
+draft → submitted → approved (by a head of the lead department who is not the
+author: 经本单位负责人批准) → committed → drawn → closed. Each transition is one
+method that checks who may make it and from which state, and writes its audit
+entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from spotcheck.accounts.models import Role
+from spotcheck.audit.log import actor_name, record
+from spotcheck.directory.models import Department
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交审批")
+    APPROVED = "approved", _("已批准")
+    COMMITTED = "committed", _("已固定抽取范围")
+    DRAWN = "drawn", _("已抽取")
+    CLOSED = "closed", _("已办结")
+
+
+class WorkflowError(Exception):
+    """A transition refused: wrong state, wrong person, or something missing."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class PlanCounter(models.Model):
+    """The last plan number given per lead department and year."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["department", "year"], name="one_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}/{self.year}: {self.last}"
+
+
+class Plan(models.Model):
+    """An inspection plan (抽查计划); more than one department makes a joint plan (联合抽查)."""
+
+    number = models.CharField(_("计划编号"), max_length=100, unique=True)
+    sequence = models.PositiveIntegerField()
+    lead_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="led_plans",
+                                        verbose_name=_("牵头部门"))
+    name = models.CharField(_("计划名称"), max_length=200)
+    year = models.PositiveIntegerField(_("年度"))
+    items = models.JSONField(_("抽查事项"), default=list)
+    scope = models.JSONField(_("抽查范围"), default=dict)
+    strata = models.JSONField(_("分层比例"), default=dict)
+    complaint_threshold = models.PositiveIntegerField(_("投诉举报阈值"), default=3)
+    team_size = models.PositiveIntegerField(_("检查组人数"), default=2)
+    honour_exemptions = models.BooleanField(_("连续三年良好免于抽查"), default=True)
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=PlanStatus.choices,
+                              default=PlanStatus.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="authored_plans")
+    author_name = models.CharField(_("编制人"), max_length=200)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by_name = models.CharField(_("批准人"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("抽查计划")
+        verbose_name_plural = _("抽查计划")
+        ordering = ["-year", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    # --- Reading ---------------------------------------------------------------------
+
+    @property
+    def department_codes(self) -> list[str]:
+        return [pd.department.code for pd in self.participants.select_related("department")]
+
+    @property
+    def is_joint(self) -> bool:
+        return self.participants.count() > 1
+
+    def unconfirmed(self) -> list[Department]:
+        return [pd.department for pd in self.participants.select_related("department")
+                if pd.confirmed_at is None]
+
+    def to_file(self) -> dict[str, Any]:
+        """Return the plan as the plan file of spec/interfaces.md."""
+        return {
+            "name": self.name,
+            "year": self.year,
+            "departments": self.department_codes,
+            "items": list(self.items),
+            "scope": self.scope,
+            "strata": self.strata,
+            "complaint_threshold": self.complaint_threshold,
+            "team_size": self.team_size,
+            "honour_exemptions": self.honour_exemptions,
+            "starts_on": self.starts_on.isoformat() if self.starts_on else None,
+            "ends_on": self.ends_on.isoformat() if self.ends_on else None,
+        }
+
+    # --- Transitions -----------------------------------------------------------------
+
+    def _require(self, *states: str) -> None:
+        if self.status not in states:
+            allowed = "、".join(str(PlanStatus(s).label) for s in states)
+            raise WorkflowError(
+                f"计划当前状态为“{self.get_status_display()}”，此操作只能在“{allowed}”状态下进行"
+                f" / the plan is {self.status}; this needs {', '.join(states)}")
+
+    def _is_lead(self, user: Any, *roles: str) -> bool:
+        return user is not None and user.role in roles and user.department_id == self.lead_department_id
+
+    def submit(self, user: Any) -> None:
+        """Send the plan for approval (lead department's administrator). Side effect: audit entry."""
+        with transaction.atomic():
+            self._require(PlanStatus.DRAFT)
+            if user is not None and not self._is_lead(user, Role.DEPT_ADMIN):
+                raise WorkflowError("只有牵头部门的管理员可以提交 / only the lead department's administrator may submit", 403)
+            self.status = PlanStatus.SUBMITTED
+            self.submitted_at = timezone.now()
+            self.save(update_fields=["status", "submitted_at", "updated_at"])
+            record(user, "plan_submit", "plan", self.number, {"status": self.status})
+
+    def confirm(self, user: Any, department: Department) -> None:
+        """Confirm a joint plan for one participating department (its administrator or head)."""
+        with transaction.atomic():
+            self._require(PlanStatus.DRAFT, PlanStatus.SUBMITTED)
+            if user is not None and not (user.role in (Role.DEPT_ADMIN, Role.DEPT_HEAD)
+                                         and user.department_id == department.pk):
+                raise WorkflowError("只能由该部门的管理员或负责人确认 / only that department may confirm", 403)
+            updated = self.participants.filter(department=department, confirmed_at__isnull=True).update(
+                confirmed_at=timezone.now(), confirmed_by_name=actor_name(user))
+            if not updated:
+                raise WorkflowError("该部门不参与本计划或已确认 / that department is not in the plan or has confirmed")
+            record(user, "plan_confirm", "plan", self.number, {"department": department.code})
+
+    def approve(self, user: Any) -> None:
+        """Approve (经本单位负责人批准): a head of the lead department who did not write the plan."""
+        with transaction.atomic():
+            self._require(PlanStatus.SUBMITTED)
+            if user is not None:
+                if not self._is_lead(user, Role.DEPT_HEAD):
+                    raise WorkflowError("只有牵头部门负责人可以批准 / only a head of the lead department may approve", 403)
+                if self.author_id == user.pk:
+                    raise WorkflowError("编制人不能批准自己的计划 / the author of a plan may not approve it", 403)
+            missing = self.unconfirmed()
+            if missing:
+                raise WorkflowError("以下参与部门尚未确认：" + "、".join(d.name for d in missing)
+                                    + " / participating departments have not confirmed: "
+                                    + ", ".join(d.code for d in missing))
+            self.status = PlanStatus.APPROVED
+            self.approved_at = timezone.now()
+            self.approved_by_name = actor_name(user)
+            self.save(update_fields=["status", "approved_at", "approved_by_name", "updated_at"])
+            record(user, "plan_approve", "plan", self.number, {"status": self.status})
+
+    def return_to_draft(self, user: Any, reason: str) -> None:
+        """Send a submitted plan back to its author (lead department's head), with a reason."""
+        with transaction.atomic():
+            self._require(PlanStatus.SUBMITTED)
+            if not self._is_lead(user, Role.DEPT_HEAD):
+                raise WorkflowError("只有牵头部门负责人可以退回 / only a head of the lead department may return it", 403)
+            if not reason.strip():
+                raise WorkflowError("请说明退回理由 / give a reason", 400)
+            self.status = PlanStatus.DRAFT
+            self.save(update_fields=["status", "updated_at"])
+            record(user, "plan_return", "plan", self.number, {"reason": reason.strip()})
+
+
+class PlanDepartment(models.Model):
+    """A department taking part in a plan; the first (position 0) leads."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="participants")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="plan_participations")
+    position = models.PositiveIntegerField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "department"], name="one_participation")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.department_id}"
+
+
+def next_number(department: Department, year: int) -> tuple[int, str]:
+    """Give the next plan number of a department and year: <简称>抽查〔YEAR〕N号."""
+    counter, _ = PlanCounter.objects.get_or_create(department=department, year=year)
+    PlanCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    short = department.short_name or department.name
+    return counter.last, f"{short}抽查〔{year}〕{counter.last}号"
+
+
+def create_plan(clean: dict[str, Any], user: Any) -> Plan:
+    """Create a draft plan from a validated plan file; the lead department confirms by writing it."""
+    with transaction.atomic():
+        departments = {d.code: d for d in Department.objects.filter(code__in=clean["departments"])}
+        lead = departments[clean["departments"][0]]
+        sequence, number = next_number(lead, clean["year"])
+        plan = Plan.objects.create(
+            number=number, sequence=sequence, lead_department=lead,
+            author=user if user is not None else None, author_name=actor_name(user),
+            **{k: clean[k] for k in ("name", "year", "items", "scope", "strata", "complaint_threshold",
+                                     "team_size", "honour_exemptions", "starts_on", "ends_on")},
+        )
+        now = timezone.now()
+        PlanDepartment.objects.bulk_create([
+            PlanDepartment(plan=plan, department=departments[code], position=i,
+                           confirmed_at=now if i == 0 else None,
+                           confirmed_by_name=actor_name(user) if i == 0 else "")
+            for i, code in enumerate(clean["departments"])
+        ])
+        record(user, "plan_create", "plan", number, {"plan": plan.pk, **plan.to_file()})
+    return plan
+
+
+def update_plan(plan: Plan, clean: dict[str, Any], user: Any) -> Plan:
+    """Change a draft; other departments must confirm the changed plan again."""
+    with transaction.atomic():
+        plan._require(PlanStatus.DRAFT)
+        if clean["departments"][0] != plan.lead_department.code:
+            raise WorkflowError("不能更换牵头部门 / the lead department cannot change", 400)
+        if clean["year"] != plan.year:
+            raise WorkflowError("年度不能更改（计划编号按年度编排） / the year cannot change (it is in the number)", 400)
+        for key in ("name", "year", "items", "scope", "strata", "complaint_threshold", "team_size",
+                    "honour_exemptions", "starts_on", "ends_on"):
+            setattr(plan, key, clean[key])
+        plan.save()
+        departments = {d.code: d for d in Department.objects.filter(code__in=clean["departments"])}
+        plan.participants.exclude(position=0).delete()
+        PlanDepartment.objects.bulk_create([
+            PlanDepartment(plan=plan, department=departments[code], position=i)
+            for i, code in enumerate(clean["departments"]) if i > 0
+        ])
+        record(user, "plan_update", "plan", plan.number, plan.to_file())
+    return plan

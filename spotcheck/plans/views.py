@@ -1,0 +1,177 @@
+"""Plan pages: write, preview, submit, confirm, approve; and the public plan list."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from spotcheck.accounts.access import AuthedRequest, public, roles, staff
+from spotcheck.accounts.models import Role
+from spotcheck.catalog.lists import published_items
+from spotcheck.directory.models import Department, Region
+from spotcheck.plans import spec
+from spotcheck.plans.forms import PlanForm
+from spotcheck.plans.framedata import preview, spec_context
+from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan, update_plan
+
+PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
+
+
+def visible_plans(user) -> QuerySet[Plan]:
+    """Plans the user may see: all for the coordinator, else those their department takes part in."""
+    plans = Plan.objects.select_related("lead_department")
+    if user.is_coordinator:
+        return plans
+    return plans.filter(participants__department_id=user.department_id).distinct()
+
+
+def _plan_for(request: AuthedRequest, pk: int) -> Plan:
+    plan = visible_plans(request.user).filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+@staff
+def plan_list(request: AuthedRequest) -> HttpResponseBase:
+    plans = visible_plans(request.user)
+    if status := request.GET.get("status"):
+        plans = plans.filter(status=status)
+    return render(request, "plans/list.html", {
+        "plans": plans, "statuses": PlanStatus.choices, "status": status,
+        "may_create": request.user.role == Role.DEPT_ADMIN,
+    })
+
+
+def _save(request: AuthedRequest, form: PlanForm, plan: Plan | None) -> Plan | None:
+    clean, problems = spec.validate(form.plan_file(), spec_context())
+    if problems:
+        form.add_problems(problems.items)
+        return None
+    try:
+        return update_plan(plan, clean, request.user) if plan else create_plan(clean, request.user)
+    except WorkflowError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+@roles(Role.DEPT_ADMIN)
+def plan_create(request: AuthedRequest) -> HttpResponseBase:
+    """Write a plan (the user's department leads); refused plans re-display with each reason."""
+    lead = request.user.department
+    if lead is None:
+        raise PermissionDenied("您的账号不属于任何部门 / your account has no department")
+    form = PlanForm(request.POST or None, lead=lead)
+    if request.method == "POST" and form.is_valid():
+        plan = _save(request, form, None)
+        if plan:
+            messages.success(request, f"已创建计划 {plan.number} / plan created")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(request, "plans/form.html", {"form": form, "plan": None})
+
+
+@roles(Role.DEPT_ADMIN)
+def plan_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    plan = _plan_for(request, pk)
+    if plan.lead_department_id != request.user.department_id:
+        raise PermissionDenied("只有牵头部门可以修改计划 / only the lead department may change the plan")
+    if plan.status != PlanStatus.DRAFT:
+        raise PermissionDenied("只能修改草稿 / only a draft can change")
+    form = PlanForm(request.POST or None, lead=plan.lead_department,
+                    initial=PlanForm.initial_from(plan.to_file()))
+    if request.method == "POST" and form.is_valid():
+        if _save(request, form, plan):
+            messages.success(request, "已保存；其他参与部门需要重新确认 / saved; other departments confirm again")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(request, "plans/form.html", {"form": form, "plan": plan})
+
+
+@staff
+def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """Show a plan, its departments' confirmations, the frame preview and the allowed actions."""
+    plan = _plan_for(request, pk)
+    user = request.user
+    participants = list(plan.participants.select_related("department"))
+    items = published_items(plan.items)
+    lead = plan.lead_department_id == user.department_id
+    actions = {
+        "edit": plan.status == PlanStatus.DRAFT and lead and user.role == Role.DEPT_ADMIN,
+        "submit": plan.status == PlanStatus.DRAFT and lead and user.role == Role.DEPT_ADMIN,
+        "confirm": plan.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED)
+        and user.role in (Role.DEPT_ADMIN, Role.DEPT_HEAD)
+        and any(p.department_id == user.department_id and p.confirmed_at is None for p in participants),
+        "approve": plan.status == PlanStatus.SUBMITTED and lead and user.role == Role.DEPT_HEAD
+        and plan.author_id != user.pk,
+        "author_is_head": plan.status == PlanStatus.SUBMITTED and plan.author_id == user.pk,
+    }
+    regions = dict(Region.objects.values_list("code", "name"))
+    return render(request, "plans/detail.html", {
+        "plan": plan, "participants": participants, "actions": actions,
+        "items": [(code, items.get(code)) for code in plan.items],
+        "regions": [regions.get(c, c) for c in plan.scope.get("regions", [])],
+        "preview": preview(plan) if plan.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED) else None,
+    })
+
+
+@require_POST
+@staff
+def plan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponseBase:
+    """Make one workflow transition; a refused one says why and changes nothing."""
+    plan = _plan_for(request, pk)
+    user = request.user
+    try:
+        if action == "submit":
+            plan.submit(user)
+        elif action == "confirm":
+            plan.confirm(user, get_object_or_404(Department, pk=user.department_id))
+        elif action == "approve":
+            plan.approve(user)
+        elif action == "return":
+            plan.return_to_draft(user, request.POST.get("reason", ""))
+        else:
+            raise Http404
+    except WorkflowError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect("plans:detail", pk=plan.pk)
+    messages.success(request, f"计划状态：{plan.get_status_display()} / plan is now {plan.status}")
+    return redirect("plans:detail", pk=plan.pk)
+
+
+@staff
+def plan_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """Download the plan as its plan file (JSON), to review, version or reuse."""
+    plan = _plan_for(request, pk)
+    response = HttpResponse(json.dumps(plan.to_file(), ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}.json"'
+    return response
+
+
+# --- Public (一公开) --------------------------------------------------------------------
+
+
+@public
+def public_index(request: AuthedRequest) -> HttpResponseBase:
+    plans = Plan.objects.filter(status__in=PUBLIC_STATES).select_related("lead_department")
+    if q := request.GET.get("q", "").strip():
+        plans = plans.filter(Q(name__icontains=q) | Q(number__icontains=q))
+    return render(request, "plans/public_index.html", {"plans": plans, "q": q})
+
+
+@public
+def public_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATES), pk=pk)
+    items = published_items(plan.items)
+    return render(request, "plans/public_detail.html", {
+        "plan": plan, "participants": plan.participants.select_related("department"),
+        "items": [(code, items.get(code)) for code in plan.items],
+    })

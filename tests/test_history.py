@@ -1,0 +1,85 @@
+"""`spotcheck import_history`: records of other agencies and years, and how they count for R3."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from spotcheck.catalog.models import HistoryRecord
+from spotcheck.directory.models import Entity
+from spotcheck.plans import spec
+from spotcheck.plans.framedata import frame_for, spec_context
+from spotcheck.plans.models import create_plan
+from tests.conftest import csv_bytes, make_uscc
+
+pytestmark = pytest.mark.django_db
+HEADER = ["uscc", "department", "item", "inspected_on", "result"]
+ZH = ["统一社会信用代码", "检查部门", "抽查事项", "检查日期", "检查结果"]
+
+
+def run(tmp_path, rows, header=HEADER):
+    path = tmp_path / "history.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    out = io.StringIO()
+    code = 0
+    try:
+        call_command("import_history", str(path), "--json", stdout=out)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, json.loads(out.getvalue())
+
+
+@pytest.fixture
+def entities(regions, published):
+    return [Entity.objects.create(uscc=make_uscc(i), name=f"主体{i}", entity_type="enterprise", industry="F",
+                                  region=regions[0], status="active") for i in range(1, 4)]
+
+
+def test_results_as_codes_or_chinese_text(tmp_path, entities):
+    code, out = run(tmp_path, [[make_uscc(1), "SCJGJ", "SCJGJ-001", "2025-05-01", "no_issue"],
+                               [make_uscc(2), "重庆市市场监督管理局", "SCJGJ-002", "2026-03-01", "发现问题已责令改正"]], header=ZH)
+    assert code == 0 and out["created"] == 2
+    a, b = HistoryRecord.objects.order_by("entity__uscc")
+    assert (a.result, a.department.code) == ("no_issue", "SCJGJ")
+    assert (b.result, b.department, b.inspected_by) == ("corrected", None, "重庆市市场监督管理局")
+    code, out = run(tmp_path, [[make_uscc(1), "SCJGJ", "SCJGJ-001", "2025-05-01", "corrected"]])
+    assert (out["updated"], HistoryRecord.objects.get(entity__uscc=make_uscc(1)).result) == (1, "corrected")
+
+
+@pytest.mark.parametrize("row,column", [
+    ([make_uscc(99), "SCJGJ", "SCJGJ-001", "2025-05-01", "no_issue"], "uscc"),
+    ([make_uscc(1), "SCJGJ", "NOPE-1", "2025-05-01", "no_issue"], "item"),
+    ([make_uscc(1), "SCJGJ", "SCJGJ-001", "2025-13-01", "no_issue"], "inspected_on"),
+    ([make_uscc(1), "SCJGJ", "SCJGJ-001", "2025-05-01", "fine"], "result"),
+    ([make_uscc(1), "", "SCJGJ-001", "2025-05-01", "no_issue"], "department"),
+])
+def test_bad_rows_are_refused(tmp_path, entities, row, column):
+    code, out = run(tmp_path, [[make_uscc(2), "SCJGJ", "SCJGJ-001", "2025-05-01", "no_issue"], row])
+    assert code == 1 and (out["errors"][0]["row"], out["errors"][0]["column"]) == (3, column)
+    assert HistoryRecord.objects.count() == 0
+
+
+def test_the_same_record_twice_is_refused(tmp_path, entities):
+    row = [make_uscc(1), "SCJGJ", "SCJGJ-001", "2025-05-01", "no_issue"]
+    code, out = run(tmp_path, [row, row])
+    assert code == 1 and out["errors"][0]["row"] == 3
+
+
+def _plan(year=2026):
+    clean, problems = spec.validate({"name": "p", "year": year, "departments": ["SCJGJ"],
+                                     "items": ["SCJGJ-001", "SCJGJ-002"]}, spec_context())
+    assert not problems, problems.text()
+    return create_plan(clean, None)
+
+
+def test_history_counts_for_the_frame(tmp_path, entities):
+    rows = [[make_uscc(1), "SCJGJ", "SCJGJ-001", f"{y}-06-01", "no_issue"] for y in (2023, 2024, 2025)]
+    rows += [[make_uscc(2), "重庆市市场监督管理局", "SCJGJ-002", "2026-02-01", "no_issue"]]
+    rows += [[make_uscc(3), "重庆市市场监督管理局", "SCJGJ-001", f"{y}-06-01", "no_issue"] for y in (2023, 2024, 2025)]
+    assert run(tmp_path, rows)[0] == 0
+    frame = frame_for(_plan())
+    assert dict(frame.exclusions) == {make_uscc(1): "exempt", make_uscc(2): "already_inspected"}
+    assert frame.rows == [(make_uscc(3), "general")]  # an outside agency's good years do not exempt
