@@ -83,3 +83,13 @@ def test_history_counts_for_the_frame(tmp_path, entities):
     frame = frame_for(_plan())
     assert dict(frame.exclusions) == {make_uscc(1): "exempt", make_uscc(2): "already_inspected"}
     assert frame.rows == [(make_uscc(3), "general")]  # an outside agency's good years do not exempt
+
+
+def test_the_scope_filters_by_region_code_in_the_database(regions, published):
+    for i, region in enumerate(regions):
+        Entity.objects.create(uscc=make_uscc(10 + i), name=f"主体{i}", entity_type="enterprise", industry="F",
+                              region=region, status="active")
+    clean, problems = spec.validate({"name": "p", "year": 2026, "departments": ["SCJGJ"], "items": ["SCJGJ-001"],
+                                     "scope": {"regions": ["鱼洞街道"]}}, spec_context())
+    assert not problems and clean["scope"]["regions"] == ["500113002"]
+    assert frame_for(create_plan(clean, None)).rows == [(make_uscc(11), "general")]

@@ -16,6 +16,8 @@ from spotcheck.audit.models import GENESIS, AuditEntry, AuditHead, canonical_jso
 
 def actor_name(user: Any = None) -> str:
     """Return how an actor is written in the log: the username, or the OS user of a command."""
+    if isinstance(user, str):
+        return user
     if user is not None and getattr(user, "is_authenticated", False):
         return f"user:{user.get_username()}"
     if user is None:
@@ -30,10 +32,7 @@ def record(
     actor: Any, action: str, object_type: str, object_id: Any, payload: dict[str, Any] | None = None
 ) -> AuditEntry:
     """Append one entry; call it inside the transaction of the change it records."""
-    if isinstance(actor, str):
-        actor_text = actor
-    else:
-        actor_text = actor_name(actor)
+    actor_text = actor_name(actor)
     with transaction.atomic():
         AuditHead.objects.get_or_create(pk=1)
         # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) first.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, NamedTuple
 
 HEIGHTENED, FOREIGN, GENERAL = "heightened", "foreign", "general"
 INACTIVE, EXEMPT, ALREADY_INSPECTED, FREQUENCY_CAP = "inactive", "exempt", "already_inspected", "frequency_cap"
@@ -24,7 +25,7 @@ class PlanFacts:
     departments: Sequence[str]  # department codes, lead first
     items: Sequence[str]  # item codes
     item_departments: dict[str, str]  # item code -> department code
-    regions: frozenset[str] = frozenset()  # region codes; empty: all
+    regions: frozenset[Any] = frozenset()  # region keys; empty: all
     industries: frozenset[str] = frozenset()
     entity_types: frozenset[str] = frozenset()
     complaint_threshold: int = 3
@@ -32,11 +33,12 @@ class PlanFacts:
     plan_id: int | None = None
 
 
-@dataclass(frozen=True)
-class EntityFacts:
+class EntityFacts(NamedTuple):
+    """A market entity as the frame sees it (a tuple: a directory holds millions)."""
+
     uscc: str
     status: str
-    region: str  # region code
+    region: Any  # the region's key, the same kind as PlanFacts.regions (the database uses ids)
     industry: str
     entity_type: str
     foreign: bool = False
@@ -45,8 +47,7 @@ class EntityFacts:
     complaints_12m: int = 0
 
 
-@dataclass(frozen=True)
-class Inspection:
+class Inspection(NamedTuple):
     """An inspection of an entity: a task of a plan, or an imported history record."""
 
     uscc: str

@@ -52,9 +52,10 @@ def spec_context() -> spec.Context:
 def plan_facts(plan: Plan) -> PlanFacts:
     owners = {code: dept for code, (dept, _) in published_items(plan.items).items()}
     scope = plan.scope or {}
+    region_ids = Region.objects.filter(code__in=scope.get("regions") or ()).values_list("pk", flat=True)
     return PlanFacts(
         year=plan.year, departments=plan.department_codes, items=list(plan.items),
-        item_departments=owners, regions=frozenset(scope.get("regions") or ()),
+        item_departments=owners, regions=frozenset(region_ids),
         industries=frozenset(scope.get("industries") or ()),
         entity_types=frozenset(scope.get("entity_types") or ()),
         complaint_threshold=plan.complaint_threshold, honour_exemptions=plan.honour_exemptions,
@@ -66,16 +67,17 @@ def entity_facts(facts: PlanFacts):
     """Yield the entities that may be in scope, straight from one query (no model objects)."""
     query = Entity.objects.all()
     if facts.regions:
-        query = query.filter(region__code__in=facts.regions)
+        query = query.filter(region_id__in=facts.regions)
     if facts.industries:
         query = query.filter(industry__in=facts.industries)
     if facts.entity_types:
         query = query.filter(entity_type__in=facts.entity_types)
     rows = query.order_by().values_list(
-        "uscc", "status", "region__code", "industry", "entity_type", "foreign", "abnormal",
+        "uscc", "status", "region_id", "industry", "entity_type", "foreign", "abnormal",
         "serious_violation", "complaints_12m")
+    make = EntityFacts._make
     for row in rows.iterator(chunk_size=20000):
-        yield EntityFacts(*row)
+        yield make(row)
 
 
 def inspection_facts(year: int):

@@ -222,7 +222,7 @@ def create_plan(clean: dict[str, Any], user: Any) -> Plan:
         sequence, number = next_number(lead, clean["year"])
         plan = Plan.objects.create(
             number=number, sequence=sequence, lead_department=lead,
-            author=user if user is not None else None, author_name=actor_name(user),
+            author=user if getattr(user, "pk", None) else None, author_name=actor_name(user),
             **{k: clean[k] for k in ("name", "year", "items", "scope", "strata", "complaint_threshold",
                                      "team_size", "honour_exemptions", "starts_on", "ends_on")},
         )
