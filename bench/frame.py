@@ -36,7 +36,7 @@ def setup(folder: Path, entities: int, history: int):
 
     from spotcheck.catalog.models import HistoryRecord
     from spotcheck.directory import demo
-    from spotcheck.directory.demo_data import REGIONS, entity_rows
+    from spotcheck.directory.demo_data import entity_rows
     from spotcheck.directory.imports import insert_rows
     from spotcheck.directory.models import Entity, Region
     from spotcheck.plans import spec

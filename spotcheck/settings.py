@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "spotcheck.directory",
     "spotcheck.catalog",
     "spotcheck.plans",
+    "spotcheck.draws",
+    "spotcheck.inspections",
     "spotcheck.portal",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("directory/", include("spotcheck.directory.urls")),
     path("audit/", include("spotcheck.audit.urls")),
     path("catalog/", include("spotcheck.catalog.urls")),
+    path("plans/", include("spotcheck.draws.urls")),
     path("plans/", include("spotcheck.plans.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

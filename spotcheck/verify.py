@@ -2,7 +2,7 @@
 
 Usage: python -m spotcheck.verify RECORD.json [--json]
 
-Exit status: 0 valid, 1 invalid, 2 the file cannot be read as a record.
+Exit status: 0 valid; 1 invalid, or the file cannot be read as a record; 2 a usage error.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def check_file(path: str, *, as_json: bool, out=None) -> int:
             print(json.dumps({"valid": False, "error": message}, ensure_ascii=False), file=out)
         else:
             print(message, file=sys.stderr)
-        return 2
+        return 1
     failed = verify(record)
     if as_json:
         result: dict[str, object] = {"valid": failed is None}

@@ -157,4 +157,15 @@ def preview(plan: Plan, frame: Frame | None = None) -> Preview:
             result.problems.append(f"部门{code}没有可派的执法人员 / department {code} has no eligible inspector")
     if result.pool_size and result.selected * plan.team_size > result.pool_size * result.capacity:
         result.problems.append("执法人员不足以组成全部检查组 / too few inspectors for every team")
+    departments = plan.department_codes
+    if len(departments) > 1:
+        # Every team of a joint plan needs one inspector of each department (R5), and nobody
+        # goes out more than `capacity` times: a small department can make the draw impossible.
+        for code in departments:
+            available = result.pool.get(code, 0) * result.capacity
+            if 0 < available < result.selected:
+                result.problems.append(
+                    f"部门{code}只有{result.pool.get(code, 0)}名可派人员，每人最多{result.capacity}次，"
+                    f"不足以参加全部{result.selected}个检查组 / department {code} cannot join all "
+                    f"{result.selected} teams with {result.pool.get(code, 0)} inspectors at capacity {result.capacity}")
     return result

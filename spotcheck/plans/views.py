@@ -117,6 +117,9 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
         "items": [(code, items.get(code)) for code in plan.items],
         "regions": [regions.get(c, c) for c in plan.scope.get("regions", [])],
         "preview": preview(plan) if plan.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED) else None,
+        "commitments": plan.commitments.order_by("attempt"),
+        "may_commit": plan.status == PlanStatus.APPROVED and lead and user.role == Role.DEPT_ADMIN,
+        "ceremony": plan.status in (PlanStatus.COMMITTED, PlanStatus.DRAWN),
     })
 
 
@@ -169,9 +172,12 @@ def public_index(request: AuthedRequest) -> HttpResponseBase:
 
 @public
 def public_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """A plan's public page: its items, its commitments before the draw, its record after."""
+    from spotcheck.draws.views import public_draw_context
+
     plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATES), pk=pk)
     items = published_items(plan.items)
     return render(request, "plans/public_detail.html", {
         "plan": plan, "participants": plan.participants.select_related("department"),
-        "items": [(code, items.get(code)) for code in plan.items],
+        "items": [(code, items.get(code)) for code in plan.items], **public_draw_context(plan),
     })

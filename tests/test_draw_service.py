@@ -1,0 +1,280 @@
+"""Commit, draw, record and verification through the system (issue #4, spec/draw-v1.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import threading
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+
+from spotcheck import draw
+from spotcheck.audit.models import AuditEntry, AuditHead
+from spotcheck.directory.models import Conflict, Entity, Inspector
+from spotcheck.draws.models import Commitment
+from spotcheck.draws.service import DrawRefused, run
+from spotcheck.inspections.models import Task
+from spotcheck.plans import spec
+from spotcheck.plans.framedata import frame_for, spec_context
+from spotcheck.plans.models import Plan, create_plan
+from tests.conftest import make_uscc
+
+ENTROPY = "3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
+
+
+def command(name, *args):
+    out, code = io.StringIO(), 0
+    try:
+        call_command(name, *args, "--json", stdout=out)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, json.loads(out.getvalue())
+
+
+@pytest.fixture
+def district(regions, published, departments, inspector_record):
+    for i in range(1, 201):
+        Entity.objects.create(uscc=make_uscc(i), name=f"主体{i}", entity_type="enterprise", industry="F",
+                              region=regions[i % 2], status="active" if i % 20 else "revoked",
+                              foreign=i % 17 == 0, abnormal=i % 23 == 0)
+    for n in range(2, 9):
+        Inspector.objects.create(cert_no=f"S{n:03d}", name=f"市场{n}", department=departments["SCJGJ"],
+                                 cert_expires_on=date(2030, 1, 1))
+    for n in range(1, 4):
+        Inspector.objects.create(cert_no=f"W{n:03d}", name=f"卫健{n}", department=departments["WJW"],
+                                 cert_expires_on=date(2030, 1, 1))
+    Conflict.objects.create(inspector=Inspector.objects.get(cert_no="S002"), uscc=make_uscc(5), status="confirmed")
+
+
+def approved_plan(departments=("SCJGJ",), items=("SCJGJ-001",), **extra):
+    clean, problems = spec.validate({"name": "测试计划", "year": 2026, "departments": list(departments),
+                                     "items": list(items), **extra}, spec_context())
+    assert not problems, problems.text()
+    plan = create_plan(clean, None)
+    call_command("plan_approve", str(plan.pk), stdout=io.StringIO())
+    plan.refresh_from_db()
+    return plan
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_commit_freezes_frame_and_pool_and_hides_the_secret(district, capsys):
+    plan = approved_plan()
+    code, out = command("draw_commit", str(plan.pk))
+    assert code == 0 and set(out) == {"commitment", "frame_digest", "pool_digest", "frame_count"}
+    c = Commitment.objects.get()
+    frame = frame_for(plan)
+    assert out["frame_count"] == len(frame.rows) == c.frame_count
+    assert out["frame_digest"] == draw.frame_digest(frame.rows)
+    assert out["commitment"] == draw.commitment(c.server_secret)
+    plan.refresh_from_db()
+    assert plan.status == "committed"
+    # The secret appears nowhere before the draw: not in the audit log, the output, or any page.
+    assert not AuditEntry.objects.filter(payload__contains=c.server_secret).exists()
+    assert c.server_secret not in json.dumps(out)
+    from django.test import Client
+
+    public = Client().get(reverse("portal:plan", args=[plan.pk])).content.decode()
+    assert c.commitment in public and c.server_secret not in public
+    assert Client().get(reverse("portal:record", args=[plan.pk])).status_code == 404
+
+
+def test_only_an_approved_plan_is_committed(district):
+    clean, _ = spec.validate({"name": "n", "year": 2026, "departments": ["SCJGJ"], "items": ["SCJGJ-001"]},
+                             spec_context())
+    plan = create_plan(clean, None)
+    code, out = command("draw_commit", str(plan.pk))
+    assert code == 1 and "只有已批准的计划" in out["error"]
+    assert Commitment.objects.count() == 0
+
+
+def test_a_count_below_the_floor_is_refused(district):
+    plan = approved_plan(strata={"general": {"count": 1}})
+    code, out = command("draw_commit", str(plan.pk))
+    assert code == 1 and "低于最低比例要求" in out["error"]
+
+
+def test_the_draw_makes_tasks_and_a_record_that_verifies(district, tmp_path):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    # A directory change after the commitment does not touch the frozen frame.
+    Entity.objects.filter(uscc=make_uscc(1)).update(status="revoked")
+    code, out = command("draw_run", str(plan.pk), "--entropy", f"  {ENTROPY}\n", "--witness", "张三:notary")
+    assert code == 0
+    c = Commitment.objects.get()
+    record = json.loads(c.record)
+    assert out == {"seed": record["seed"], "selected": len(record["selected"])}
+    assert record["public_entropy"] == ENTROPY and record["server_secret"] == c.server_secret
+    assert [r[0] for r in record["frame"]["rows"]].count(make_uscc(1)) == 1
+    assert draw.verify(record) is None
+    tasks = list(Task.objects.filter(plan=plan).order_by("order"))
+    assert [t.entity.uscc for t in tasks] == [s["entity"] for s in record["selected"]]
+    assert all(t.items == ["SCJGJ-001"] for t in tasks)
+    assert [i.cert_no for i in tasks[0].team()] == record["selected"][0]["team"]
+    assert not any(s["entity"] == make_uscc(5) and "S002" in s["team"] for s in record["selected"])
+    entry = AuditEntry.objects.get(action="draw_run")
+    assert record["audit_anchor"] == {"seq": entry.seq, "hash": entry.hash} == {"seq": AuditHead.current().seq,
+                                                                               "hash": AuditHead.current().hash}
+    assert c.witnesses.get().name == "张三"
+    # draw_record writes exactly the stored record; both verifiers accept it.
+    code, _ = command("draw_record", str(plan.pk), "--out", str(tmp_path / "r.json"))
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == c.record
+    assert command("verify_draw", str(tmp_path / "r.json")) == (0, {"valid": True})
+    result = subprocess.run([sys.executable, "-m", "spotcheck.verify", str(tmp_path / "r.json"), "--json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and json.loads(result.stdout) == {"valid": True}
+
+
+def test_draw_record_prints_the_record_to_standard_output(district, capsys):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    capsys.readouterr()
+    call_command("draw_record", str(plan.pk))
+    assert json.loads(capsys.readouterr().out)["spec"] == "spotcheck-draw/1"
+
+
+def test_a_second_draw_is_refused(district):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    assert command("draw_run", str(plan.pk), "--entropy", ENTROPY)[0] == 0
+    code, out = command("draw_run", str(plan.pk), "--entropy", "other")
+    assert code == 1 and "没有待抽取的承诺" in out["error"]
+    assert Task.objects.count() == len(json.loads(Commitment.objects.get().record)["selected"])
+
+
+def test_empty_entropy_is_refused(district):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    code, out = command("draw_run", str(plan.pk), "--entropy", "   ")
+    assert code == 1 and "公开随机数不能为空" in out["error"]
+    assert Commitment.objects.get().status == "committed"
+
+
+def test_an_impossible_team_voids_the_commitment_and_names_the_entity(district, departments):
+    # A joint plan whose second department has one inspector, with capacity too small for every team.
+    Inspector.objects.filter(department=departments["WJW"]).exclude(cert_no="W001").delete()
+    plan = approved_plan(departments=("SCJGJ", "WJW"), items=("SCJGJ-001", "WJW-001"),
+                         strata={"general": {"ratio": "0.5"}})
+    command("draw_commit", str(plan.pk))
+    code, out = command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    assert code == 1 and out["entity"] and "WJW" in out["error"]
+    c = Commitment.objects.get()
+    assert c.status == "void" and out["entity"] in c.void_reason
+    assert Task.objects.count() == 0 and not c.record
+    plan.refresh_from_db()
+    assert plan.status == "approved"
+    assert AuditEntry.objects.filter(action="draw_void").exists()
+    from django.test import Client
+
+    assert "已作废" in Client().get(reverse("portal:plan", args=[plan.pk])).content.decode()
+    # The operator fixes the pool and commits again; the void commitment stays on record.
+    for n in range(2, 40):
+        Inspector.objects.create(cert_no=f"W{n:03d}", name=f"卫健{n}", department=departments["WJW"])
+        Inspector.objects.create(cert_no=f"S{n + 100:03d}", name=f"市场{n}", department=departments["SCJGJ"])
+    assert command("draw_commit", str(plan.pk))[0] == 0
+    assert command("draw_run", str(plan.pk), "--entropy", ENTROPY)[0] == 0
+    assert list(plan.commitments.values_list("attempt", "status")) == [(1, "void"), (2, "drawn")]
+    record = json.loads(plan.commitments.get(attempt=2).record)
+    assert record["required_departments"] == ["SCJGJ", "WJW"]
+    assert all(Inspector.objects.get(cert_no=s["team"][0]).department.code == "SCJGJ" for s in record["selected"])
+    assert draw.verify(record) is None
+
+
+def test_tasks_of_a_drawn_plan_count_for_later_frames(district):
+    first = approved_plan()
+    command("draw_commit", str(first.pk))
+    command("draw_run", str(first.pk), "--entropy", ENTROPY)
+    drawn = set(Task.objects.values_list("entity__uscc", flat=True))
+    second = approved_plan(items=("SCJGJ-001", "SCJGJ-002"))
+    exclusions = dict(frame_for(second).exclusions)
+    assert all(exclusions.get(code) == "already_inspected" for code in drawn)
+    other_item = approved_plan(items=("SCJGJ-002",))
+    assert not any(code in dict(frame_for(other_item).exclusions) for code in drawn)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_draws_make_one(district):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    outcomes: list[str] = []
+
+    def attempt(text):
+        try:
+            run(Plan.objects.get(pk=plan.pk), text, None)
+            outcomes.append("drawn")
+        except DrawRefused:
+            outcomes.append("refused")
+        except Exception as exc:  # a database lock error is a refusal too
+            outcomes.append(f"error:{type(exc).__name__}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(f"entropy {i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("drawn") == 1, outcomes
+    c = Commitment.objects.get()
+    assert c.status == "drawn" and draw.verify(json.loads(c.record)) is None
+    assert Task.objects.count() == len(json.loads(c.record)["selected"])
+    assert AuditEntry.objects.filter(action="draw_run").count() == 1
+
+
+def test_public_downloads_of_a_drawn_plan(district, client):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    c = Commitment.objects.get()
+    assert client.get(reverse("portal:record", args=[plan.pk])).content.decode() == c.record
+    page = client.get(reverse("portal:plan", args=[plan.pk])).content.decode()
+    assert c.server_secret in page and c.seed in page and ENTROPY in page
+    csv_text = b"".join(client.get(reverse("portal:selected", args=[plan.pk, "csv"])).streaming_content)
+    assert csv_text.decode("utf-8-sig").splitlines()[0] == "order,uscc,name,stratum,ticket,team,team_names"
+    assert len(csv_text.decode("utf-8-sig").splitlines()) == len(json.loads(c.record)["selected"]) + 1
+    pdf = client.get(reverse("portal:certificate", args=[plan.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_web_ceremony(district, personas, login):
+    plan = approved_plan()
+    alice = login(personas["alice"])
+    assert login(personas["henry"]).post(reverse("draws:commit", args=[plan.pk])).status_code == 403
+    response = alice.post(reverse("draws:commit", args=[plan.pk]), {"planned_draw_at": "2026-12-01T10:00"})
+    assert response["Location"] == reverse("draws:ceremony", args=[plan.pk])
+    page = alice.get(response["Location"]).content.decode()
+    c = Commitment.objects.get()
+    assert c.commitment in page and c.server_secret not in page and "开始抽取" in page
+    response = alice.post(reverse("draws:ceremony", args=[plan.pk]), {
+        "entropy": ENTROPY, "w0_name": "李公证", "w0_capacity": "notary", "w0_org": "巴南公证处",
+        "w1_name": "王代表", "w1_capacity": "deputy"})
+    page = alice.get(reverse("draws:ceremony", args=[plan.pk])).content.decode()
+    c.refresh_from_db()
+    assert c.status == "drawn" and c.seed in page and "李公证" in page and "王代表" in page
+    assert json.loads(c.record)["selected"][0]["ticket"] in page
+
+
+def test_verify_module_runs_without_django(tmp_path):
+    vector = sorted((__import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "spec" / "vectors").glob("*.json"))[0]
+    code = ("import sys, runpy; sys.modules['django'] = None; sys.argv = ['verify', %r, '--json'];"
+            " runpy.run_module('spotcheck.verify', run_name='__main__')") % str(vector)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and json.loads(result.stdout) == {"valid": True}
+    record = json.loads(vector.read_text(encoding="utf-8"))
+    record["seed"] = "0" * 64
+    (tmp_path / "bad.json").write_text(json.dumps(record), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "spotcheck.verify", str(tmp_path / "bad.json"), "--json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and json.loads(result.stdout) == {"valid": False, "failed": "seed"}
+    (tmp_path / "junk.json").write_text("{", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "spotcheck.verify", str(tmp_path / "junk.json")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
