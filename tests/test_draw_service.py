@@ -264,8 +264,8 @@ def test_the_web_ceremony(district, personas, login):
 
 def test_verify_module_runs_without_django(tmp_path):
     vector = sorted((__import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "spec" / "vectors").glob("*.json"))[0]
-    code = ("import sys, runpy; sys.modules['django'] = None; sys.argv = ['verify', %r, '--json'];"
-            " runpy.run_module('spotcheck.verify', run_name='__main__')") % str(vector)
+    code = (f"import sys, runpy; sys.modules['django'] = None; sys.argv = ['verify', {str(vector)!r}, '--json'];"
+            " runpy.run_module('spotcheck.verify', run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and json.loads(result.stdout) == {"valid": True}
     record = json.loads(vector.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ commitment and changes nothing else.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,7 +47,8 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def pool_from_text(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    inspectors, conflicts = [], []
+    inspectors: list[tuple[str, str]] = []
+    conflicts: list[tuple[str, str]] = []
     for line in text.splitlines():
         kind, a, b = line.split(",", 2)
         (inspectors if kind == "I" else conflicts).append((a, b))
@@ -136,7 +138,7 @@ def _inputs(c: Commitment) -> dict[str, Any]:
     }
 
 
-def run(plan: Plan, entropy: str, actor: Any, witnesses: list[tuple[str, str, str]] = ()) -> DrawResult:
+def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str, str]] = ()) -> DrawResult:
     """Draw with the witnesses' entropy: one draw per commitment, all or nothing.
 
     On a team that cannot be formed the commitment is voided (kept on the public
