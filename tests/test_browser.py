@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,73 @@ def test_the_language_switch_shows_english(browser, live_server, personas):
     page.wait_for_load_state()
     assert "市场主体" in page.inner_text("header")
     page.context.close()
+
+
+VECTORS = sorted((Path(__file__).resolve().parents[2] / "shared" / "spec" / "vectors").glob("*.json"))
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda p: p.name)
+def test_the_browser_verifier_accepts_each_vector_and_names_a_tampered_check(browser, live_server, vector, tmp_path):
+    import json as json_
+
+    page = browser.new_context().new_page()
+    page.goto(f"{live_server.url}/verify/")
+    page.set_input_files("#record-file", str(vector))
+    page.wait_for_selector("#verify-status[data-result]", timeout=120_000)
+    assert page.get_attribute("#verify-status", "data-result") == "valid"
+    record = json_.loads(vector.read_text(encoding="utf-8"))
+    record["selected"][2]["team"].reverse()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json_.dumps(record, ensure_ascii=False), encoding="utf-8")
+    page.set_input_files("#record-file", str(bad))
+    page.wait_for_selector("#verify-status[data-result^=invalid]", timeout=120_000)
+    assert page.get_attribute("#verify-status", "data-result") == "invalid:teams"
+    assert "检查组" in page.inner_text("#verify-status")
+    page.context.close()
+
+
+def test_the_draw_ceremony_from_plan_to_verified_record(browser, live_server, personas, published, regions):
+    from datetime import date
+
+    from spotcheck.directory.models import Inspector
+    from spotcheck.draws.models import Commitment
+
+    for i in range(1, 61):
+        Entity.objects.create(uscc=make_uscc(i), name=f"主体{i}", entity_type="enterprise", industry="F",
+                              region=regions[0], status="active")
+    for n in range(2, 6):
+        Inspector.objects.create(cert_no=f"S{n}", name=f"检查员{n}", department=personas["alice"].department,
+                                 cert_expires_on=date(2030, 1, 1))
+    alice = _log_in(browser, live_server, "alice")
+    alice.click("header >> text=抽查计划")
+    alice.click("text=编制新计划")
+    alice.fill("input[name=name]", "浏览器抽取演练")
+    alice.check("input[name=items][value='SCJGJ-001']")
+    alice.click("button:has-text('保存计划')")
+    alice.wait_for_selector("text=抽取预览")
+    alice.click("button:has-text('提交审批')")
+    alice.wait_for_selector("text=已提交审批")
+    henry = _log_in(browser, live_server, "henry")
+    henry.goto(alice.url)
+    henry.click("button:has-text('批准')")
+    henry.wait_for_selector("text=计划状态：已批准")
+    alice.reload()
+    alice.click("button:has-text('固定抽取范围并公布承诺')")
+    alice.wait_for_selector("text=已公布的承诺")
+    alice.fill("input[name=w0_name]", "李公证")
+    alice.select_option("select[name=w0_capacity]", "notary")
+    alice.fill("textarea[name=entropy]", "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1")
+    alice.click("button:has-text('开始抽取')")
+    alice.wait_for_selector("table.draw-result")
+    c = Commitment.objects.get()
+    assert c.seed in alice.inner_text("body") and "李公证" in alice.inner_text("body")
+    # The public checks the published record in their own browser.
+    public = browser.new_context().new_page()
+    public.goto(f"{live_server.url}/verify/?plan={c.plan_id}")
+    public.click("#load-plan")
+    public.wait_for_selector("#verify-status[data-result]", timeout=120_000)
+    assert public.get_attribute("#verify-status", "data-result") == "valid"
+    public.context.close()
+    alice.context.close()
+    henry.context.close()
+

@@ -210,25 +210,29 @@ def assign_teams(
     forbidden: dict[str, set[str]] = {}
     for inspector, entity in conflicts:
         forbidden.setdefault(entity, set()).add(inspector)
-    encoded = [(inspector, inspector.encode("utf-8")) for inspector in department_of]
     load = dict.fromkeys(department_of, 0)
+    # Inspectors below capacity, with their ids as bytes; rebuilt when one reaches capacity.
+    available = [(inspector, inspector.encode("utf-8")) for inspector in department_of]
     teams = []
     for entity in entities:
         blocked = forbidden.get(entity, ())
-        prefix = hashlib.sha256(f"{seed_hex}:team:{entity}:".encode())
+        copy = hashlib.sha256(f"{seed_hex}:team:{entity}:".encode()).copy
         ranked = []
-        for inspector, raw in encoded:
-            if inspector in blocked or load[inspector] >= capacity:
+        append = ranked.append
+        for inspector, raw in available:
+            if inspector in blocked:
                 continue
-            state = prefix.copy()
+            state = copy()
             state.update(raw)
-            ranked.append((state.digest(), inspector))
-        ranked.sort()
+            append((state.digest(), inspector))  # raw digests sort like their hex text
+        if required_departments:
+            ranked.sort()
+            order = [i for _, i in ranked]
+        else:
+            order = [i for _, i in heapq.nsmallest(team_size, ranked)]
         team: list[str] = []
         for department in required_departments:
-            member = next(
-                (i for _, i in ranked if department_of[i] == department and i not in team), None
-            )
+            member = next((i for i in order if department_of[i] == department and i not in team), None)
             if member is None:
                 raise TeamError(
                     entity,
@@ -238,7 +242,7 @@ def assign_teams(
                     " (conflicts or capacity)",
                 )
             team.append(member)
-        for _, inspector in ranked:
+        for inspector in order:
             if len(team) >= team_size:
                 break
             if inspector not in team:
@@ -251,8 +255,12 @@ def assign_teams(
                 f" / only {len(team)} eligible inspectors for {entity}, team size {team_size}"
                 " (conflicts or capacity)",
             )
+        full = False
         for member in team:
             load[member] += 1
+            full = full or load[member] >= capacity
+        if full:
+            available = [(i, raw) for i, raw in available if load[i] < capacity]
         teams.append(team)
     return teams
 
