@@ -6,7 +6,6 @@ Strings already bilingual ("中文 / English") keep their English half.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -59,7 +58,6 @@ EN = {
     "下一页": "Next", "覆盖 %(n)s 个镇街": "Covering %(n)s townships", "参与部门": "Departments",
     "这是什么？": "What is this?", "审计日志链头": "The audit log's chain head",
     "共 %(n)s 个": "%(n)s entity",
-    "导入": "Import",
     "上传 .csv（UTF-8 或 GB18030）或 .xlsx 文件。第一行为表头，可用英文键名或中文表头。任何一行有错，整个文件都不会写入，并列出每一处错误。":
         "Upload a .csv (UTF-8 or GB18030) or .xlsx file. The first row is the header, with English keys or Chinese headers. If any row is wrong, nothing is written and every error is listed.",
     "导入成功：%(rows)s 行，新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s。":

@@ -217,7 +217,7 @@ def assign_teams(
     for entity in entities:
         blocked = forbidden.get(entity, ())
         copy = hashlib.sha256(f"{seed_hex}:team:{entity}:".encode()).copy
-        ranked = []
+        ranked: list[tuple[bytes, str]] = []
         append = ranked.append
         for inspector, raw in available:
             if inspector in blocked:
