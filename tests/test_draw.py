@@ -217,3 +217,16 @@ def test_the_default_capacity_follows_rule_r5():
 def test_the_empty_frame_is_not_drawable():
     with pytest.raises(draw.DrawError):
         _run([])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=8)))
+def test_code_point_order_is_utf8_byte_order(lines):
+    # draw-v1 sorts lines by their UTF-8 bytes; the implementation sorts text directly.
+    assert sorted(lines) == sorted(lines, key=lambda line: line.encode("utf-8"))
+
+
+def test_frame_text_sorts_non_ascii_ids_by_utf8_bytes():
+    rows = [("执法Z", "general"), ("ZZ", "general"), ("é1", "foreign"), ("\U00010000x", "general")]
+    lines = [f"{e},{s}\n" for e, s in rows]
+    assert draw.frame_text(rows) == "".join(sorted(lines, key=lambda t: t.encode("utf-8")))

@@ -47,7 +47,8 @@ def h(data: bytes | str) -> str:
 
 
 def _sorted_text(lines: Iterable[str]) -> str:
-    return "".join(sorted(lines, key=lambda line: line.encode("utf-8")))
+    # Python orders text by code point, which is exactly the order of its UTF-8 bytes.
+    return "".join(sorted(lines))
 
 
 def frame_text(rows: Iterable[Sequence[str]]) -> str:
@@ -290,7 +291,7 @@ def run(
     audit_anchor: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Make the draw and return its record (§7). Nothing is partial: any failure raises."""
-    frame_rows = [(str(e), str(s)) for e, s in rows]
+    frame_rows = [(e, s) for e, s in rows]
     if not frame_rows:
         raise DrawError("抽查对象范围为空，不能抽取 / the frame is empty and cannot be drawn")
     if len({e for e, _ in frame_rows}) != len(frame_rows):
@@ -323,7 +324,7 @@ def run(
         "server_secret": server_secret,
         "public_entropy": entropy,
         "seed": seed_hex,
-        "frame": {"digest": f_digest, "count": len(frame_rows), "rows": [list(r) for r in frame_rows]},
+        "frame": {"digest": f_digest, "count": len(frame_rows), "rows": frame_rows},
         "pool": {
             "digest": p_digest,
             "inspectors": [list(i) for i in pool_inspectors],
