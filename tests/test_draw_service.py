@@ -240,8 +240,18 @@ def test_public_downloads_of_a_drawn_plan(district, client):
     csv_text = b"".join(client.get(reverse("portal:selected", args=[plan.pk, "csv"])).streaming_content)
     assert csv_text.decode("utf-8-sig").splitlines()[0] == "order,uscc,name,stratum,ticket,team,team_names"
     assert len(csv_text.decode("utf-8-sig").splitlines()) == len(json.loads(c.record)["selected"]) + 1
+    xlsx = b"".join(client.get(reverse("portal:selected", args=[plan.pk, "xlsx"])).streaming_content)
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(xlsx)).active.max_row == len(json.loads(c.record)["selected"]) + 1
     pdf = client.get(reverse("portal:certificate", args=[plan.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages).replace("\n", "")
+    record = json.loads(c.record)
+    for expected in (plan.number, c.commitment, c.seed, ENTROPY, "随机抽查抽取证明", record["selected"][0]["entity"]):
+        assert expected in text, expected
 
 
 def test_the_web_ceremony(district, personas, login):

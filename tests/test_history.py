@@ -93,3 +93,15 @@ def test_the_scope_filters_by_region_code_in_the_database(regions, published):
                                      "scope": {"regions": ["鱼洞街道"]}}, spec_context())
     assert not problems and clean["scope"]["regions"] == ["500113002"]
     assert frame_for(create_plan(clean, None)).rows == [(make_uscc(11), "general")]
+
+
+def test_the_coordinator_uploads_history_in_the_web(personas, login, entities):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    data = csv_bytes(ZH, [[make_uscc(1), "SCJGJ", "SCJGJ-001", "2025-05-01", "未发现问题"]])
+    c = login(personas["coordinator"])
+    response = c.post(reverse("directory:import_upload", args=["history"]), {"file": SimpleUploadedFile("h.csv", data)})
+    assert "新增 1" in c.get(response["Location"]).content.decode()
+    assert HistoryRecord.objects.get().result == "no_issue"
+    assert login(personas["alice"]).get(reverse("directory:import_upload", args=["history"])).status_code == 403
