@@ -288,3 +288,23 @@ def test_verify_module_runs_without_django(tmp_path):
     result = subprocess.run([sys.executable, "-m", "spotcheck.verify", str(tmp_path / "junk.json")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
+
+
+def test_witnesses_watch_ceremonies_and_inspectors_see_their_tasks(district, personas, login, client):
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    wanda = login(personas["wanda"])
+    assert plan.number in wanda.get(reverse("home")).content.decode()
+    page = wanda.get(reverse("draws:ceremony", args=[plan.pk])).content.decode()
+    assert "等待牵头部门管理员现场抽取" in page and Commitment.objects.get().server_secret not in page
+    assert wanda.post(reverse("draws:ceremony", args=[plan.pk]), {"entropy": "1"}).status_code == 403
+    command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    assert "暂无检查任务" in login(personas["ian"]).get(reverse("home")).content.decode() or Task.objects.filter(
+        members__inspector=personas["ian"].inspector).exists()
+    task = Task.objects.order_by("order").first()
+    ian = personas["ian"]
+    ian.inspector = task.members.get(position=0).inspector  # the leader of the first team logs in
+    ian.save()
+    home = login(ian).get(reverse("home")).content.decode()
+    assert task.entity.name in home and task.plan.number in home
+    assert plan.number in client.get(reverse("portal:index")).content.decode()

@@ -9,6 +9,8 @@ from spotcheck.accounts.forms import ThrottledLoginForm
 from spotcheck.accounts.models import Role
 from spotcheck.audit.models import AuditHead
 from spotcheck.directory.models import Entity, Inspector
+from spotcheck.inspections.models import Task
+from spotcheck.plans.models import Plan, PlanStatus
 
 login = public(
     auth_views.LoginView.as_view(
@@ -32,5 +34,11 @@ def home(request: AuthedRequest) -> HttpResponseBase:
         context["inspector_count"] = Inspector.objects.filter(
             department_id=user.department_id
         ).count()
+    if user.role == Role.WITNESS:
+        context["ceremonies"] = Plan.objects.filter(status__in=[PlanStatus.COMMITTED, PlanStatus.DRAWN]).order_by(
+            "-updated_at")[:20]
+    if user.role == Role.INSPECTOR and user.inspector_id:
+        context["tasks"] = (Task.objects.filter(members__inspector_id=user.inspector_id)
+                            .select_related("plan", "entity", "entity__region").order_by("-created_at")[:50])
     context["head"] = AuditHead.current()
     return render(request, "accounts/home.html", context)

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.access import AuthedRequest, public, staff
+from spotcheck.accounts.access import AuthedRequest, public, roles, staff
 from spotcheck.accounts.models import Role
 from spotcheck.directory.exports import safe_cell, write_table
 from spotcheck.directory.models import Entity, Inspector
@@ -81,10 +81,13 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
     return redirect("draws:ceremony", pk=pk)
 
 
-@staff
+@roles(Role.COORDINATOR, Role.DEPT_ADMIN, Role.DEPT_HEAD, Role.INSPECTOR, Role.WITNESS)
 def ceremony(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The draw ceremony, for a projector: commitment, witnesses, entropy, then every ticket."""
-    plan = _plan_for(request, pk)
+    """The draw ceremony, for a projector: commitment, witnesses, entropy, then every ticket.
+
+    Witnesses (监督见证人) may watch any committed or drawn plan's ceremony.
+    """
+    plan = public_plan(pk) if request.user.role == Role.WITNESS else _plan_for(request, pk)
     c = live_commitment(plan)
     if c is None:
         raise Http404

@@ -9,6 +9,7 @@ from django.views import i18n
 from spotcheck.accounts.access import public
 from spotcheck.audit.models import AuditHead
 from spotcheck.directory.models import Department, Entity, Region
+from spotcheck.plans.models import Plan, PlanStatus
 
 
 @public
@@ -18,6 +19,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "region_count": Region.objects.count(),
         "entity_count": Entity.objects.count(),
         "head": AuditHead.current(),
+        "recent": Plan.objects.filter(status__in=[PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED])
+        .select_related("lead_department").order_by("-updated_at")[:10],
     })
 
 
