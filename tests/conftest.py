@@ -27,6 +27,27 @@ def make_uscc(serial: int, prefix: str = "91500113") -> str:
     return body + uscc_check.calc_check_digit(body)
 
 
+def run_command(name: str, *args: str) -> tuple[int, dict]:
+    """Run a spotcheck command with --json; return (exit status, the JSON object it printed)."""
+    import json
+
+    from django.core.management import call_command
+
+    out, code = io.StringIO(), 0
+    try:
+        call_command(name, *args, "--json", stdout=out)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, json.loads(out.getvalue())
+
+
+def import_file(tmp_path, command: str, data: bytes, name: str = "file.csv") -> tuple[int, dict]:
+    """Write ``data`` to a file and run an import command on it."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    return run_command(command, str(path))
+
+
 def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)

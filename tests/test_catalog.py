@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.catalog import lists
 from spotcheck.catalog.models import InspectionItem, ItemList
-from tests.conftest import ITEM_HEADER, csv_bytes, item_row
+from tests.conftest import ITEM_HEADER, csv_bytes, import_file, item_row
 
 pytestmark = pytest.mark.django_db
 
 
 def import_items(tmp_path, rows, name="items.csv"):
-    path = tmp_path / name
-    path.write_bytes(csv_bytes(ITEM_HEADER, rows))
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import_items", str(path), "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+    return import_file(tmp_path, "import_items", csv_bytes(ITEM_HEADER, rows), name)
 
 
 def test_import_publishes_a_version_per_department(tmp_path, departments):

@@ -23,18 +23,12 @@ from spotcheck.inspections.models import Task
 from spotcheck.plans import spec
 from spotcheck.plans.framedata import frame_for, spec_context
 from spotcheck.plans.models import Plan, create_plan
-from tests.conftest import make_uscc
+from tests.conftest import make_uscc, run_command
 
 ENTROPY = "3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
 
 
-def command(name, *args):
-    out, code = io.StringIO(), 0
-    try:
-        call_command(name, *args, "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+command = run_command
 
 
 @pytest.fixture

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
-from django.core.management import call_command
 
 from spotcheck.catalog.models import HistoryRecord
 from spotcheck.directory.models import Entity
 from spotcheck.plans import spec
 from spotcheck.plans.framedata import frame_for, spec_context
 from spotcheck.plans.models import create_plan
-from tests.conftest import csv_bytes, make_uscc
+from tests.conftest import csv_bytes, import_file, make_uscc
 
 pytestmark = pytest.mark.django_db
 HEADER = ["uscc", "department", "item", "inspected_on", "result"]
@@ -21,15 +17,7 @@ ZH = ["统一社会信用代码", "检查部门", "抽查事项", "检查日期"
 
 
 def run(tmp_path, rows, header=HEADER):
-    path = tmp_path / "history.csv"
-    path.write_bytes(csv_bytes(header, rows))
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import_history", str(path), "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+    return import_file(tmp_path, "import_history", csv_bytes(header, rows), "history.csv")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +11,7 @@ from openpyxl import Workbook
 from spotcheck.audit.models import AuditEntry
 from spotcheck.directory.imports import run_import
 from spotcheck.directory.models import Entity
-from tests.conftest import csv_bytes, make_uscc
+from tests.conftest import csv_bytes, import_file, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +31,7 @@ def row(n, **changes):
 
 
 def run_file(tmp_path, data: bytes, name="entities.csv"):
-    path = tmp_path / name
-    path.write_bytes(data)
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import_entities", str(path), "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+    return import_file(tmp_path, "import_entities", data, name)
 
 
 def assert_refused(tmp_path, data, row_no, column, name="entities.csv"):

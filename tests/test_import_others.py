@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from spotcheck.directory.imports import run_import
 from spotcheck.directory.models import Conflict, Department, Inspector, Region
-from tests.conftest import csv_bytes, make_uscc
+from tests.conftest import csv_bytes, import_file, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +18,7 @@ INSPECTOR_HEADER = ["cert_no", "name", "department", "status", "cert_expires_on"
 
 
 def command(name, tmp_path, data, filename="f.csv"):
-    path = tmp_path / filename
-    path.write_bytes(data)
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command(name, str(path), "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+    return import_file(tmp_path, name, data, filename)
 
 
 def test_regions_with_chinese_headers_then_renamed(tmp_path):

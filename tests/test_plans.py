@@ -6,13 +6,12 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from spotcheck.audit.models import AuditEntry
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.plans.models import Plan, PlanStatus, WorkflowError
-from tests.conftest import make_uscc
+from tests.conftest import make_uscc, run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,7 @@ GOOD = {
 }
 
 
-def command(name, *args):
-    out, code = io.StringIO(), 0
-    try:
-        call_command(name, *args, "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+command = run_command
 
 
 def create(tmp_path, data, name="plan.json"):

@@ -78,17 +78,20 @@ def item_edit(request: AuthedRequest, code: str, item_code: str | None = None) -
 @require_POST
 @staff
 def item_remove(request: AuthedRequest, code: str, item_code: str) -> HttpResponseBase:
-    department = _department_for_write(request, code)
-    item_list = get_object_or_404(ItemList, department=department, status=ListStatus.DRAFT)
+    item_list = _draft_for_write(request, code)
     lists.remove_item(item_list, item_code, request.user)
     return redirect("catalog:draft", code=code)
+
+
+def _draft_for_write(request: AuthedRequest, code: str) -> ItemList:
+    department = _department_for_write(request, code)
+    return get_object_or_404(ItemList, department=department, status=ListStatus.DRAFT)
 
 
 @require_POST
 @staff
 def publish(request: AuthedRequest, code: str) -> HttpResponseBase:
-    department = _department_for_write(request, code)
-    item_list = get_object_or_404(ItemList, department=department, status=ListStatus.DRAFT)
+    item_list = _draft_for_write(request, code)
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -103,8 +106,7 @@ def publish(request: AuthedRequest, code: str) -> HttpResponseBase:
 @require_POST
 @staff
 def discard(request: AuthedRequest, code: str) -> HttpResponseBase:
-    department = _department_for_write(request, code)
-    item_list = get_object_or_404(ItemList, department=department, status=ListStatus.DRAFT)
+    item_list = _draft_for_write(request, code)
     lists.discard(item_list, request.user)
     messages.info(request, "已放弃草稿 / draft discarded")
     return redirect("catalog:manage")

@@ -128,13 +128,16 @@ def parse_ratio(text: Any) -> Fraction:
     return Fraction(value)
 
 
-def _ticket_digests(seed_hex: str, ids: Iterable[str]) -> Iterable[tuple[bytes, str]]:
-    # Lower-case hex text and raw digest bytes sort alike, so sort on bytes.
-    prefix = hashlib.sha256(f"{seed_hex}:".encode())
+def _ticket_digests(seed_hex: str, ids: Sequence[str]) -> list[bytes]:
+    """Return the raw ticket digests of ``ids``, in order (hex text and raw bytes sort alike)."""
+    copy = hashlib.sha256(f"{seed_hex}:".encode()).copy
+    digests = []
+    append = digests.append
     for entity in ids:
-        state = prefix.copy()
+        state = copy()
         state.update(entity.encode("utf-8"))
-        yield state.digest(), entity
+        append(state.digest())
+    return digests
 
 
 def ticket(seed_hex: str, entity: str) -> str:
@@ -184,8 +187,10 @@ def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list
         n = sizes.get(stratum, 0)
         if n <= 0:
             continue
-        best = heapq.nsmallest(n, _ticket_digests(seed_hex, ids))
-        chosen.extend((digest, entity, stratum) for digest, entity in best)
+        digests = _ticket_digests(seed_hex, ids)
+        # The n-th smallest ticket bounds the selection (tickets of distinct ids differ).
+        bound = heapq.nsmallest(n, digests)[-1]
+        chosen.extend((d, entity, stratum) for d, entity in zip(digests, ids, strict=True) if d <= bound)
     chosen.sort()
     return [Selected(entity, stratum, digest.hex()) for digest, entity, stratum in chosen]
 
