@@ -131,7 +131,7 @@ def parse_ratio(text: Any) -> Fraction:
 def _ticket_digests(seed_hex: str, ids: Sequence[str]) -> list[bytes]:
     """Return the raw ticket digests of ``ids``, in order (hex text and raw bytes sort alike)."""
     copy = hashlib.sha256(f"{seed_hex}:".encode()).copy
-    digests = []
+    digests: list[bytes] = []
     append = digests.append
     for entity in ids:
         state = copy()
