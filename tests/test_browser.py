@@ -44,6 +44,8 @@ def _log_in(browser, live_server, username, phone=False):
         locale="zh-CN",
     )
     page = context.new_page()
+    page.csp_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text))
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -182,6 +184,7 @@ def test_the_draw_ceremony_from_plan_to_verified_record(browser, live_server, pe
     public.wait_for_selector("#verify-status[data-result]", timeout=120_000)
     assert public.get_attribute("#verify-status", "data-result") == "valid"
     public.context.close()
+    assert alice.csp_errors == [] and henry.csp_errors == []  # nothing the pages need is blocked
     alice.context.close()
     henry.context.close()
 
