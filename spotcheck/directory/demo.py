@@ -60,7 +60,46 @@ def create(entity_count: int = 5000) -> dict[str, Outcome]:
                                          timezone.localdate().year)),
         "demo-history.csv", actor)
     create_users()
+    create_plans(timezone.localdate().year)
     return outcomes
+
+
+DEMO_PLANS = [
+    # (name, departments, items, industries in scope, what to do with it)
+    ("企业公示信息双随机抽查", ["SCJGJ"], ["SCJGJ-001"], [], "draw"),
+    ("住宿餐饮业食品经营和公共场所卫生联合抽查", ["SCJGJ", "WJW"], ["SCJGJ-002", "WJW-001"], ["H"], "approve"),
+    ("产品质量监督抽查", ["SCJGJ"], ["SCJGJ-003"], ["C", "F"], "draft"),
+]
+
+
+def create_plans(year: int) -> None:
+    """Create the demo plans once: one drawn (with its public record), one approved joint plan, one draft."""
+    from spotcheck.draws.service import commit, run
+    from spotcheck.plans import spec
+    from spotcheck.plans.framedata import spec_context
+    from spotcheck.plans.models import Plan, create_plan
+
+    if Plan.objects.exists():
+        return
+    context = spec_context()
+    author = User.objects.get(username="scjg_admin")
+    head = User.objects.get(username="scjg_head")
+    for name, departments, items, industries, stage in DEMO_PLANS:
+        clean, problems = spec.validate({"name": f"{year}年度{name}", "year": year, "departments": departments,
+                                         "items": items, "scope": {"industries": industries}}, context)
+        if problems:
+            raise ValueError(problems.text())
+        plan = create_plan(clean, author)
+        if stage == "draft":
+            continue
+        plan.submit(author)
+        for department in plan.unconfirmed():
+            plan.confirm(User.objects.filter(department=department, role=Role.DEPT_ADMIN).first(), department)
+        plan.approve(head)
+        if stage == "draw":
+            commit(plan, author)
+            run(plan, "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1", author,
+                [("刘见证", "deputy", "区人大常委会"), ("周公证", "notary", "重庆市巴南公证处")])
 
 
 DEMO_USERS = [

@@ -111,7 +111,7 @@ def inspector_rows(entity_codes: list[str], seed: int = 250) -> list[list[Any]]:
     given = ["建国", "晓东", "丽", "军", "海燕", "志强", "红梅", "斌", "雪", "鹏", "琳", "勇"]
     number = 0
     for index, (code, _name, _short) in enumerate(DEPARTMENTS):
-        size = 24 if code == "SCJGJ" else 8
+        size = {"SCJGJ": 24, "WJW": 16}.get(code, 8)
         for _ in range(size):
             number += 1
             expires = date(2027, 12, 31) if rng.random() > 0.05 else date(2025, 6, 30)
