@@ -383,19 +383,14 @@ class ImportRefused(Exception):
         self.error = RowError(row, column, message)
 
 
-class _HashingReader:
-    """Wrap a binary file, hashing every byte read (for the audit entry)."""
-
-    def __init__(self, stream: IO[bytes]):
-        self.stream = stream
-
-    def sha256(self) -> str:
-        self.stream.seek(0)
-        digest = hashlib.sha256()
-        while chunk := self.stream.read(1 << 20):
-            digest.update(chunk)
-        self.stream.seek(0)
-        return digest.hexdigest()
+def file_sha256(stream: IO[bytes]) -> str:
+    """Return the SHA-256 of a whole binary file (for the audit entry); rewind it."""
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
 
 
 def run_import(
@@ -409,7 +404,7 @@ def run_import(
 ) -> Outcome:
     """Import one file of ``kind``; return the outcome. Nothing is written unless every row is good."""
     importer = IMPORTERS[kind](department)
-    outcome = Outcome(kind=kind, file_name=file_name, sha256=_HashingReader(stream).sha256())
+    outcome = Outcome(kind=kind, file_name=file_name, sha256=file_sha256(stream))
     try:
         with transaction.atomic():
             _import_rows(importer, stream, file_name, outcome, progress)
