@@ -22,7 +22,7 @@ from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
 from spotcheck.draws.service import DrawRefused, commit, drawn_commitment, live_commitment, run
 from spotcheck.plans.models import Plan, PlanStatus
-from spotcheck.plans.views import _plan_for
+from spotcheck.plans.views import plan_for_user
 
 WITNESS_ROWS = 5
 
@@ -63,7 +63,7 @@ def _operator(request: AuthedRequest, plan: Plan) -> None:
 @staff
 def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Freeze frame and pool and publish the commitment (lead department's administrator)."""
-    plan = _plan_for(request, pk)
+    plan = plan_for_user(request, pk)
     _operator(request, plan)
     planned = None
     if text := request.POST.get("planned_draw_at", "").strip():
@@ -87,7 +87,7 @@ def ceremony(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
     Witnesses (监督见证人) may watch any committed or drawn plan's ceremony.
     """
-    plan = public_plan(pk) if request.user.role == Role.WITNESS else _plan_for(request, pk)
+    plan = public_plan(pk) if request.user.role == Role.WITNESS else plan_for_user(request, pk)
     c = live_commitment(plan)
     if c is None:
         raise Http404

@@ -32,7 +32,7 @@ def visible_plans(user) -> QuerySet[Plan]:
     return plans.filter(participants__department_id=user.department_id).distinct()
 
 
-def _plan_for(request: AuthedRequest, pk: int) -> Plan:
+def plan_for_user(request: AuthedRequest, pk: int) -> Plan:
     plan = visible_plans(request.user).filter(pk=pk).first()
     if plan is None:
         raise Http404
@@ -79,7 +79,7 @@ def plan_create(request: AuthedRequest) -> HttpResponseBase:
 
 @roles(Role.DEPT_ADMIN)
 def plan_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    plan = _plan_for(request, pk)
+    plan = plan_for_user(request, pk)
     if plan.lead_department_id != request.user.department_id:
         raise PermissionDenied("只有牵头部门可以修改计划 / only the lead department may change the plan")
     if plan.status != PlanStatus.DRAFT:
@@ -96,7 +96,7 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
 @staff
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Show a plan, its departments' confirmations, the frame preview and the allowed actions."""
-    plan = _plan_for(request, pk)
+    plan = plan_for_user(request, pk)
     user = request.user
     participants = list(plan.participants.select_related("department"))
     items = published_items(plan.items)
@@ -127,7 +127,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
 @staff
 def plan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponseBase:
     """Make one workflow transition; a refused one says why and changes nothing."""
-    plan = _plan_for(request, pk)
+    plan = plan_for_user(request, pk)
     user = request.user
     try:
         if action == "submit":
@@ -152,7 +152,7 @@ def plan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponseBas
 @staff
 def plan_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Download the plan as its plan file (JSON), to review, version or reuse."""
-    plan = _plan_for(request, pk)
+    plan = plan_for_user(request, pk)
     response = HttpResponse(json.dumps(plan.to_file(), ensure_ascii=False, indent=2),
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}.json"'
