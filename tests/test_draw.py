@@ -95,6 +95,9 @@ def test_sample_size_uses_exact_arithmetic():
     assert draw.sample_size(5, {"count": 12}) == 5
     with pytest.raises(draw.DrawError):
         draw.sample_size(5, {"ratio": 0.03})
+    for odd in ("3e-2", " 0.03", "+0.03", "0.0_3", ".03", "NaN", "1.5"):
+        with pytest.raises(draw.DrawError):
+            draw.sample_size(5, {"ratio": odd})
 
 
 def test_entropy_is_trimmed_and_must_not_be_empty():

@@ -275,3 +275,11 @@ def test_a_draft_is_not_public(client, plan):
 def test_plan_json_download(personas, login, plan):
     response = login(personas["henry"]).get(reverse("plans:export", args=[plan.pk]))
     assert json.loads(response.content) == GOOD
+
+
+def test_ratios_are_kept_as_plain_decimal_text(tmp_path, published):
+    code, out = create(tmp_path, {**GOOD, "strata": {"general": {"ratio": "5e-2"}, "foreign": {"ratio": 0.1},
+                                                     "heightened": {"ratio": "0.20"}}})
+    assert code == 0
+    assert Plan.objects.get().strata == {"general": {"ratio": "0.05"}, "foreign": {"ratio": "0.1"},
+                                         "heightened": {"ratio": "0.20"}}

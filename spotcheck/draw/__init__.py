@@ -11,6 +11,7 @@ import hashlib
 import heapq
 import json
 import math
+import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -115,10 +116,17 @@ def sample_size(population: int, rule: Mapping[str, Any]) -> int:
     return min(population, math.ceil(population * ratio))
 
 
+RATIO_FORM = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def parse_ratio(text: Any) -> Fraction:
-    """Return a ratio given as a decimal string, exactly; refuse floats and junk."""
-    if not isinstance(text, str):
-        raise DrawError(f"比例须为小数字符串 / a ratio must be a decimal string: {text!r}")
+    """Return a ratio given as a plain decimal string ("0.03"), exactly; refuse floats and junk.
+
+    Only digits with an optional fraction are accepted (no sign, exponent, spaces or
+    underscores), so that every verifier, in any language, reads a ratio alike.
+    """
+    if not isinstance(text, str) or not RATIO_FORM.fullmatch(text):
+        raise DrawError(f"比例须为小数字符串，如“0.03” / a ratio must be a decimal string like \"0.03\": {text!r}")
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from spotcheck.directory.models import INDUSTRIES, EntityType
+from spotcheck.draw import RATIO_FORM
 
 STRATA = ("general", "foreign", "heightened")
 KEYS = {"name", "year", "departments", "items", "scope", "strata", "complaint_threshold",
@@ -77,7 +78,8 @@ def _ratio(value: Any, name: str, ctx: Context, problems: Problems) -> str | Non
         problems.add(name, f"比例{text}低于最低抽查比例{ctx.min_ratio}（不得低于市场主体的3%）"
                            f" / ratio {text} is below the minimum {ctx.min_ratio}")
         return None
-    return text
+    # Kept as the plain decimal text the draw record carries ("5e-2" becomes "0.05").
+    return text if RATIO_FORM.fullmatch(text) else format(ratio, "f")
 
 
 def _count(value: Any, name: str, problems: Problems) -> int | None:
