@@ -211,3 +211,37 @@ def test_run_import_reports_progress(regions):
     data = csv_bytes(HEADER, [row(n) for n in range(1, 4100)])
     outcome = run_import("entities", io.BytesIO(data), "e.csv", "test", progress=lambda d, t: seen.append((d, t)))
     assert outcome.ok and seen[-1] == (4099, 4099) and len(seen) >= 3
+
+
+def test_the_command_line_shows_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    db = tmp_path / "cli.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    subprocess.run([sys.executable, "-m", "spotcheck", "migrate", "-v0"], env=env, check=True, timeout=120)
+    (tmp_path / "r.csv").write_bytes(csv_bytes(["code", "name"], [["500113001", "龙洲湾街道"]]))
+    subprocess.run([sys.executable, "-m", "spotcheck", "import_regions", str(tmp_path / "r.csv")], env=env,
+                   check=True, timeout=120, capture_output=True)
+    path = tmp_path / "e.csv"
+    path.write_bytes(csv_bytes(HEADER, [row(n) for n in range(1, 5001)]))
+    leader, follower = pty.openpty()
+    result = subprocess.run([sys.executable, "-m", "spotcheck", "import_entities", str(path)], env=env,
+                            stdout=subprocess.PIPE, stderr=follower, timeout=300)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert result.returncode == 0
+    assert b"2000/5000 (40%)" in shown and b"5000/5000 (100%)" in shown
+    assert "新增5000" in result.stdout.decode()
