@@ -261,6 +261,8 @@ EN.update({
 EN.update({"我的检查任务": "My inspection tasks", "计划": "Plan", "主体": "Entity", "暂无检查任务。": "No tasks yet.",
            "暂无待抽取或已抽取的计划。": "No committed or drawn plans.", "最近的抽取": "Recent draws", "暂无。": "None yet."})
 
+EN.update({"退出演示模式": "Leave presentation mode", "演示模式（投影）": "Presentation mode (projector)"})
+
 HEADER = [
     '"Project-Id-Version: spotcheck\\n"',
     '"Language: en\\n"',

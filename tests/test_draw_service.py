@@ -257,6 +257,7 @@ def test_the_web_ceremony(district, personas, login):
     page = alice.get(response["Location"]).content.decode()
     c = Commitment.objects.get()
     assert c.commitment in page and c.server_secret not in page and "开始抽取" in page
+    assert '<body class="present">' in alice.get(response["Location"] + "?present=1").content.decode()
     response = alice.post(reverse("draws:ceremony", args=[plan.pk]), {
         "entropy": ENTROPY, "w0_name": "李公证", "w0_capacity": "notary", "w0_org": "巴南公证处",
         "w1_name": "王代表", "w1_capacity": "deputy"})
