@@ -56,3 +56,22 @@ def test_logout_needs_post_and_ends_the_session(personas):
     client.force_login(personas["alice"])
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_createsuperuser_makes_a_coordinator(db):
+    import os
+
+    from django.core.management import call_command
+
+    from spotcheck.accounts.models import User
+
+    os.environ["DJANGO_SUPERUSER_PASSWORD"] = PASSWORD
+    try:
+        call_command("createsuperuser", "--noinput", "--username", "root", "--email", "root@example.gov.cn")
+    finally:
+        del os.environ["DJANGO_SUPERUSER_PASSWORD"]
+    root = User.objects.get(username="root")
+    assert root.role == "coordinator" and root.department is None
+    client = Client()
+    client.force_login(root)
+    assert client.get(reverse("directory:entity_list")).status_code == 200

@@ -57,6 +57,12 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args, **kwargs) -> None:
+        # A superuser made with `spotcheck createsuperuser` works as the district coordinator.
+        if self.is_superuser and not self.role:
+            self.role = Role.COORDINATOR
+        super().save(*args, **kwargs)
+
     @property
     def is_staff_role(self) -> bool:
         """Return whether the user works with the directories (not a witness)."""
