@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
+from django.utils import timezone
 
 from spotcheck.directory.models import ConflictStatus, Entity, Inspector
 
@@ -87,3 +89,14 @@ def write_table(out: IO[bytes], fmt: str, header: list[str], rows: Iterable[list
 def write_entities(out: IO[bytes], fmt: str, queryset: QuerySet[Entity] | None = None) -> int:
     """Write the entities as 'csv' or 'xlsx', code first, English keys as header."""
     return write_table(out, fmt, ENTITY_COLUMNS, entity_rows(queryset))
+
+
+def download(fmt: str, name: str, header: list[str], rows: Iterable[list[Any]]) -> FileResponse:
+    """Return rows as a CSV or .xlsx attachment named ``name-<time>.<fmt>``; 404 for another format."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    buffer = io.BytesIO()
+    write_table(buffer, fmt, header, rows)
+    buffer.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(buffer, as_attachment=True, filename=f"{name}-{stamp}.{fmt}")

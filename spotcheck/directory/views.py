@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,9 +25,9 @@ from spotcheck.audit.log import record
 from spotcheck.directory.exports import (
     ENTITY_COLUMNS,
     INSPECTOR_COLUMNS,
+    download,
     entity_rows,
     inspector_rows,
-    write_table,
 )
 from spotcheck.directory.forms import ConflictForm, EntitySearchForm, UploadForm
 from spotcheck.directory.imports import IMPORTERS
@@ -69,16 +67,6 @@ def entity_list(request: AuthedRequest) -> HttpResponseBase:
                   {"form": form, "page": page, "query": query.urlencode()})
 
 
-def _download(fmt: str, name: str, header: list[str], rows) -> HttpResponseBase:
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    buffer = io.BytesIO()
-    write_table(buffer, fmt, header, rows)
-    buffer.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(buffer, as_attachment=True, filename=f"{name}-{stamp}.{fmt}")
-
-
 @staff
 def entity_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """Download the entities of the current search as CSV or .xlsx."""
@@ -86,14 +74,14 @@ def entity_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     entities = Entity.objects.all()
     if form.is_bound and form.is_valid():
         entities = form.filter(entities)
-    return _download(fmt, "entities", ENTITY_COLUMNS, entity_rows(entities))
+    return download(fmt, "entities", ENTITY_COLUMNS, entity_rows(entities))
 
 
 @staff
 def inspector_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """Download the user's department's inspectors (all for the coordinator), in the import format."""
     inspectors = scope(Inspector.objects.all(), request.user)
-    return _download(fmt, "inspectors", INSPECTOR_COLUMNS, inspector_rows(inspectors))
+    return download(fmt, "inspectors", INSPECTOR_COLUMNS, inspector_rows(inspectors))
 
 
 @staff

@@ -8,14 +8,11 @@ commitment and changes nothing else.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,7 +22,7 @@ from spotcheck.audit.log import actor_name, record
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
 from spotcheck.inspections.models import Task, TaskMember
-from spotcheck.plans.framedata import frame_for
+from spotcheck.plans.framedata import floor_problem, frame_for
 from spotcheck.plans.models import Plan, PlanStatus
 
 
@@ -57,14 +54,10 @@ def pool_from_text(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, st
 
 def check_floor(strata_table: list[dict[str, Any]]) -> None:
     """Refuse a count below ceil(min_ratio × population) (rules.md R4)."""
-    min_ratio = Decimal(settings.SPOTCHECK["min_ratio"])
     for entry in strata_table:
-        floor = math.ceil(min_ratio * entry["population"])
-        if "count" in entry and entry["count"] < floor:
-            raise DrawRefused(
-                f"分层“{entry['name']}”的抽取数量{entry['count']}低于最低比例要求的{floor}"
-                f"（{entry['population']}×{min_ratio}，不得低于市场主体的3%）"
-                f" / stratum {entry['name']}: count {entry['count']} is below the floor of {floor}")
+        rule: dict[str, Any] = {k: entry[k] for k in ("ratio", "count") if k in entry}
+        if problem := floor_problem(entry["name"], entry["population"], rule):
+            raise DrawRefused(problem)
 
 
 def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None) -> Commitment:

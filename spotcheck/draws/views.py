@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.access import AuthedRequest, public, roles, staff
 from spotcheck.accounts.models import Role
-from spotcheck.directory.exports import safe_cell, write_table
+from spotcheck.directory.exports import download, safe_cell
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
 from spotcheck.draws.service import DrawRefused, commit, drawn_commitment, live_commitment, run
@@ -144,8 +143,6 @@ def record_json(request: AuthedRequest, pk: int) -> HttpResponseBase:
 @public
 def selected_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponseBase:
     """The selected list with teams, as CSV or .xlsx."""
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     plan = public_plan(pk)
     c = drawn_commitment(plan)
     if c is None:
@@ -154,11 +151,8 @@ def selected_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponseBa
              ";".join(m.cert_no if isinstance(m, Inspector) else m for m in s["members"]),
              ";".join(m.name if isinstance(m, Inspector) else "" for m in s["members"])]
             for s in _result(c))
-    buffer = io.BytesIO()
-    write_table(buffer, fmt, ["order", "uscc", "name", "stratum", "ticket", "team", "team_names"],
-                ([safe_cell(v) for v in row] for row in rows))
-    buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename=f"selected-{pk}.{fmt}")
+    return download(fmt, f"selected-{pk}", ["order", "uscc", "name", "stratum", "ticket", "team", "team_names"],
+                    ([safe_cell(v) for v in row] for row in rows))
 
 
 @public

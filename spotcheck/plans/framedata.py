@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -114,6 +114,17 @@ def frame_for(plan: Plan, day: date | None = None) -> Frame:
     )
 
 
+def floor_problem(name: str, population: int, rule: Mapping[str, Any]) -> str | None:
+    """Say why a stratum's count is below ceil(min_ratio × population) (rules.md R4), or None."""
+    min_ratio = Decimal(settings.SPOTCHECK["min_ratio"])
+    floor = math.ceil(min_ratio * population)
+    if "count" not in rule or rule["count"] >= floor:
+        return None
+    return (f"分层“{name}”的抽取数量{rule['count']}低于最低比例要求的{floor}"
+            f"（{population}×{min_ratio}，不得低于市场主体的3%）"
+            f" / stratum {name}: count {rule['count']} is below the floor of {floor}")
+
+
 @dataclass
 class Preview:
     """What a plan's page shows before commitment, and what would refuse the draw."""
@@ -131,16 +142,12 @@ class Preview:
 def preview(plan: Plan, frame: Frame | None = None) -> Preview:
     frame = frame or frame_for(plan)
     result = Preview(exclusions=frame.exclusion_counts(), frame_count=len(frame.rows))
-    min_ratio = Decimal(settings.SPOTCHECK["min_ratio"])
     for name, population in frame.stratum_counts().items():
         rule = plan.strata.get(name) or {}
         n = sample_size(population, rule) if population and rule else 0
         entry = {"name": name, "population": population, "sample_size": n, **rule}
-        floor = math.ceil(min_ratio * population)
-        if "count" in rule and population and rule["count"] < floor:
-            result.problems.append(
-                f"分层“{name}”的抽取数量{rule['count']}低于最低比例要求的{floor}（{population}×{min_ratio}）"
-                f" / stratum {name}: count {rule['count']} is below the floor of {floor}")
+        if population and (problem := floor_problem(name, population, rule)):
+            result.problems.append(problem)
         result.strata.append(entry)
         result.selected += n
     for _, department in frame.inspectors:
