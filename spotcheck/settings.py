@@ -56,6 +56,9 @@ def database_from_url(url: str) -> dict:
             path = path[1:]  # sqlite:////absolute/path
         if path in ("", ":memory:"):
             path = ":memory:"
+        else:
+            # A fresh clone has no data/ (git ignores it): SQLite cannot create the folder itself.
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
