@@ -211,7 +211,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if not env_bool("SECURE_HSTS_PRELOAD", False) else []
 
-# The business rules' settings (shared/spec/rules.md), each overridable by
+# The business rules' settings (docs/rules.md), each overridable by
 # SPOTCHECK_<NAME> in the environment.
 SPOTCHECK: dict[str, Any] = {
     "complaint_threshold": env_int("SPOTCHECK_COMPLAINT_THRESHOLD", 3),  # R4
@@ -221,6 +221,7 @@ SPOTCHECK: dict[str, Any] = {
     "default_ratio_heightened": env_str("SPOTCHECK_DEFAULT_RATIO_HEIGHTENED", "0.20"),  # R4
     "max_draws_per_year": env_int("SPOTCHECK_MAX_DRAWS_PER_YEAR", 2),  # R3
     "team_size": env_int("SPOTCHECK_TEAM_SIZE", 2),  # R5: 执法人员不得少于两人
+    "min_witnesses": env_int("SPOTCHECK_MIN_WITNESSES", 1),  # R5: the ceremony (现场监督)
     "publish_within_days": env_int("SPOTCHECK_PUBLISH_WITHIN_DAYS", 20),  # R7
     # An upload with more rows than this runs as a background task.
     "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),

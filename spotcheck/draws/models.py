@@ -1,4 +1,4 @@
-"""Commitments and draws (spec/draw-v1.md): the frozen frame and pool, the secret, the record."""
+"""Commitments and draws (docs/draw/README.md): the frozen frame, pool and parameters, the secret, the record."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class CommitmentStatus(models.TextChoices):
     COMMITTED = "committed", _("已公布承诺，待抽取")
     DRAWN = "drawn", _("已抽取")
-    VOID = "void", _("已作废")
+    VOID = "void", _("抽取失败，已作废")
 
 
 class Commitment(models.Model):
@@ -20,20 +20,27 @@ class Commitment(models.Model):
 
     Never changed after it is made, but for the draw (which fills the result
     fields once) or voiding. ``server_secret`` is never shown, logged or returned
-    before the draw.
+    before the draw. ``spec`` names the draw version the commitment was made
+    under; the draw follows it, so a version-1 commitment is drawn by version 1.
     """
 
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="commitments")
     attempt = models.PositiveIntegerField(_("次序"))
+    spec = models.CharField(_("抽取规则版本"), max_length=40, default="spotcheck-draw/2")
     status = models.CharField(_("状态"), max_length=20, choices=CommitmentStatus.choices,
                               default=CommitmentStatus.COMMITTED)
     committed_at = models.DateTimeField(_("承诺时间"))
     committed_by = models.CharField(_("操作人"), max_length=200)
     planned_draw_at = models.DateTimeField(_("计划抽取时间"), null=True, blank=True)
+    # Where the public entropy comes from (rules.md R5): empty for the witnesses present,
+    # else the exact name of a public random value nobody knows yet.
+    entropy_source = models.CharField(_("公开随机数来源"), max_length=300, blank=True)
+    reason = models.TextField(_("重新固定范围的原因"), blank=True)  # after a failed draw
     server_secret = models.CharField(max_length=64)
     commitment = models.CharField(_("承诺值"), max_length=64)
     frame_digest = models.CharField(_("抽查对象范围摘要"), max_length=64)
     pool_digest = models.CharField(_("执法人员库摘要"), max_length=64)
+    params_digest = models.CharField(_("抽取参数摘要"), max_length=64, blank=True)  # version 2
     frame_count = models.PositiveIntegerField(_("候选数"))
     pool_count = models.PositiveIntegerField(_("执法人员数"))
     # The frozen inputs, exactly as hashed: sorted "id,stratum" lines and pool lines.
@@ -43,13 +50,13 @@ class Commitment(models.Model):
     strata = models.JSONField(default=dict)  # the plan's ratio or count per stratum
     team_size = models.PositiveIntegerField()
     required_departments = models.JSONField(default=list)
-    capacity = models.PositiveIntegerField()
+    capacity = models.JSONField()  # version 2: {department: n}; version 1: one integer
     # Filled by the draw:
     public_entropy = models.TextField(_("公开随机数"), blank=True)
     seed = models.CharField(_("随机种子"), max_length=64, blank=True)
     drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
     drawn_by = models.CharField(max_length=200, blank=True)
-    record = models.TextField(blank=True)  # the published record (draw-v1 §7), as served
+    record = models.TextField(blank=True)  # the published record (§7), as served; a failed draw's too
     void_reason = models.TextField(_("作废原因"), blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
 
@@ -67,8 +74,22 @@ class Commitment(models.Model):
 
     @property
     def revealed_secret(self) -> str:
-        """The secret, once it may be shown (after the draw); empty before."""
-        return self.server_secret if self.status == CommitmentStatus.DRAWN else ""
+        """The secret, once it may be shown (after a draw, completed or failed); empty before."""
+        return self.server_secret if self.record else ""
+
+    @property
+    def failed(self) -> bool:
+        """A draw was made and could not form every team: its failure record is public."""
+        return self.status == CommitmentStatus.VOID and bool(self.record)
+
+    @property
+    def by_witnesses(self) -> bool:
+        return not self.entropy_source
+
+    def params(self) -> dict[str, Any]:
+        """The draw's parameters as committed (fixed by ``params_digest`` in version 2)."""
+        return {"strata": self.strata, "team_size": self.team_size,
+                "required_departments": self.required_departments, "capacity": self.capacity}
 
     def record_data(self) -> dict[str, Any]:
         return json.loads(self.record) if self.record else {}
@@ -77,10 +98,12 @@ class Commitment(models.Model):
         """What the portal shows before the draw: never the secret."""
         return {
             "attempt": self.attempt, "status": self.status, "commitment": self.commitment,
-            "frame_digest": self.frame_digest, "pool_digest": self.pool_digest,
+            "spec": self.spec, "frame_digest": self.frame_digest, "pool_digest": self.pool_digest,
+            "params_digest": self.params_digest, **self.params(),
             "frame_count": self.frame_count, "pool_count": self.pool_count,
             "committed_at": self.committed_at.isoformat(),
             "planned_draw_at": self.planned_draw_at.isoformat() if self.planned_draw_at else None,
+            "entropy_source": self.entropy_source or "witnesses", "reason": self.reason,
             "void_reason": self.void_reason,
         }
 

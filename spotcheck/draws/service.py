@@ -1,9 +1,10 @@
-"""Commit and draw (spec/draw-v1.md; issue #4): the orchestration around the pure draw.
+"""Commit and draw (docs/draw/README.md, rules.md R5): the orchestration around the pure draw.
 
-``commit`` freezes the frame and pool of an approved plan and publishes the
-commitment; ``run`` takes the witnesses' entropy, makes the draw, creates the
-tasks and publishes the record. A draw that cannot form every team voids the
-commitment and changes nothing else.
+``commit`` freezes the frame, pool and parameters of an approved plan and
+publishes the commitment with the planned time and the entropy source; ``run``
+holds the ceremony to that promise, takes the public entropy, makes the draw,
+creates the tasks and publishes the record. A draw that cannot form every team
+publishes its failure record, voids the commitment and changes nothing else.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -60,18 +62,46 @@ def check_floor(strata_table: list[dict[str, Any]]) -> None:
             raise DrawRefused(problem)
 
 
-def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None) -> Commitment:
-    """Freeze frame and pool, make the secret, publish the commitment. Side effects: audit entry.
+def entropy_warning(entropy: str, by_witnesses: bool) -> str | None:
+    """Say when the witnesses' entropy is shorter than twenty dice rolls (rules.md R5), else None."""
+    if not by_witnesses:
+        return None
+    rolls = sum(1 for ch in entropy if ch in "123456")
+    if rolls >= MIN_DICE_ROLLS:
+        return None
+    return (f"公开随机数只有{rolls}个骰子点数，少于{MIN_DICE_ROLLS}次（建议至少掷{MIN_DICE_ROLLS}次）"
+            f" / the entropy has {rolls} dice rolls, fewer than {MIN_DICE_ROLLS}")
 
+
+MIN_DICE_ROLLS = 20
+
+
+def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entropy_source: str = "",
+           reason: str = "") -> Commitment:
+    """Freeze frame, pool and parameters, make the secret, publish the commitment. Side effect: audit entry.
+
+    The commitment names the planned draw time (in the future; now when not given)
+    and the entropy source: the witnesses present (``entropy_source`` empty) or a
+    named public random value (rules.md R5). After a failed draw the new
+    commitment must say why the pool or the parameters changed (``reason``).
     The secret comes from ``secrets`` (draw.new_secret) and is stored for the draw
     only; the audit entry, the page and the command output carry the commitment.
     """
+    now = timezone.now()
+    if planned_draw_at is not None and planned_draw_at <= now:
+        raise DrawRefused(f"计划抽取时间须晚于现在（{timezone.localtime(planned_draw_at):%Y-%m-%d %H:%M}已过）"
+                          " / the planned draw time must be in the future")
+    entropy_source, reason = entropy_source.strip(), reason.strip()
+    # The frame is built before the plan's row is locked: reading the directory takes a while.
+    frame = frame_for(plan, day=timezone.localdate())
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.APPROVED:
             raise DrawRefused(f"只有已批准的计划才能固定抽取范围（当前：{plan.get_status_display()}）"
                               f" / only an approved plan can be committed (it is {plan.status})")
-        frame = frame_for(plan, day=timezone.localdate())
+        if plan.commitments.filter(status=CommitmentStatus.VOID).exists() and not reason:
+            raise DrawRefused("上一次抽取失败：请说明执法人员库或抽取参数为何改变（将与失败记录一同公布）"
+                              " / the last draw failed: give the reason why the pool or the parameters changed")
         if not frame.rows:
             raise DrawRefused("抽查对象范围为空，不能抽取 / the frame is empty and cannot be drawn")
         rows = sorted(frame.rows)
@@ -79,25 +109,28 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None) -> C
         check_floor(table)
         selected = sum(s["sample_size"] for s in table)
         departments = plan.department_codes
+        required = departments if len(departments) > 1 else []
+        capacity = draw.v2.capacities(plan.capacity, selected, plan.team_size, frame.inspectors, required)
         secret = draw.new_secret()
         attempt = (plan.commitments.aggregate(n=Max("attempt"))["n"] or 0) + 1
         commitment = Commitment.objects.create(
-            plan=plan, attempt=attempt, committed_at=timezone.now(), committed_by=actor_name(actor),
-            planned_draw_at=planned_draw_at, server_secret=secret, commitment=draw.commitment(secret),
+            plan=plan, attempt=attempt, spec=draw.SPEC, committed_at=now, committed_by=actor_name(actor),
+            planned_draw_at=planned_draw_at or now, entropy_source=entropy_source, reason=reason,
+            server_secret=secret, commitment=draw.commitment(secret),
             frame_digest=draw.frame_digest(rows), pool_digest=draw.pool_digest(frame.inspectors, frame.conflicts),
+            params_digest=draw.v2.params_digest(table, plan.team_size, required, capacity),
             frame_count=len(rows), pool_count=len(frame.inspectors),
             frame_text=draw.frame_text(rows), pool_text=draw.pool_text(frame.inspectors, frame.conflicts),
             exclusions_text=_lines(sorted(frame.exclusions)), strata=plan.strata, team_size=plan.team_size,
-            required_departments=departments if len(departments) > 1 else [],
-            capacity=draw.default_capacity(selected, plan.team_size, len(frame.inspectors)),
+            required_departments=required, capacity=capacity,
         )
         plan.status = PlanStatus.COMMITTED
         plan.save(update_fields=["status", "updated_at"])
+        summary = commitment.public_summary()
         record(actor, "draw_commit", "plan", plan.number, {
-            "attempt": attempt, "commitment": commitment.commitment, "frame_digest": commitment.frame_digest,
-            "pool_digest": commitment.pool_digest, "frame_count": commitment.frame_count,
-            "pool_count": commitment.pool_count, "capacity": commitment.capacity,
-            "planned_draw_at": planned_draw_at.isoformat() if planned_draw_at else None,
+            k: summary[k] for k in ("attempt", "spec", "commitment", "frame_digest", "pool_digest", "params_digest",
+                                    "frame_count", "pool_count", "strata", "team_size", "required_departments",
+                                    "capacity", "planned_draw_at", "entropy_source", "reason")
         })
     return commitment
 
@@ -110,6 +143,7 @@ def live_commitment(plan: Plan) -> Commitment | None:
 class DrawResult:
     commitment: Commitment
     record: dict[str, Any]
+    warnings: list[str]
 
 
 def _inputs(c: Commitment) -> dict[str, Any]:
@@ -131,12 +165,38 @@ def _inputs(c: Commitment) -> dict[str, Any]:
     }
 
 
-def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str, str]] = ()) -> DrawResult:
-    """Draw with the witnesses' entropy: one draw per commitment, all or nothing.
+def _make_record(c: Commitment, entropy: str, drawn_at: str) -> dict[str, Any]:
+    """Draw by the version the commitment was made under; a failed draw gives a failure record."""
+    inputs = _inputs(c)
+    if c.spec == draw.v1.SPEC:
+        try:
+            return draw.v1.run(**inputs, drawn_at=drawn_at, public_entropy=entropy)
+        except draw.TeamError as failure:
+            # Version 1 has no failure record: the commitment is void, its entropy kept.
+            return {"failure": {"entity": failure.entity, "slot": None, "department": failure.department},
+                    "message": str(failure)}
+    return draw.run(**inputs, drawn_at=drawn_at, public_entropy=entropy)
 
-    On a team that cannot be formed the commitment is voided (kept on the public
-    record with its reason), the plan returns to approved, and DrawRefused names
-    the entity; nothing is selected or assigned.
+
+def check_ceremony(c: Commitment, witnesses: Sequence[tuple[str, str, str]], now: datetime) -> None:
+    """Refuse a draw that breaks the ceremony's promise (rules.md R5): too early, or unwitnessed."""
+    if c.planned_draw_at and now < c.planned_draw_at:
+        raise DrawRefused(f"未到公布的抽取时间（{timezone.localtime(c.planned_draw_at):%Y-%m-%d %H:%M}），不能抽取"
+                          " / the draw cannot run before its announced time")
+    least = settings.SPOTCHECK["min_witnesses"]
+    if c.by_witnesses and len(witnesses) < least:
+        raise DrawRefused(f"承诺公布的随机数来源是现场见证人：至少需要{least}名见证人（姓名、身份、单位）"
+                          f" / the entropy comes from witnesses: at least {least} must be recorded")
+
+
+def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str, str]] = ()) -> DrawResult:
+    """Draw with the public entropy: one draw per commitment, all or nothing.
+
+    Refused before the announced time, or without the witnesses the commitment
+    promised (rules.md R5). A draw that cannot form every team is published as a
+    failure record (secret, entropy and witnesses revealed), the commitment is
+    void, the plan returns to approved, and DrawRefused names the entity; nothing
+    is selected or assigned.
     """
     try:
         entropy = draw.normalize_entropy(entropy)
@@ -144,6 +204,8 @@ def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str
         raise DrawRefused(str(exc)) from None
     with transaction.atomic():
         c = live_commitment(plan)
+        if c is not None and c.status == CommitmentStatus.COMMITTED:
+            check_ceremony(c, witnesses, timezone.now())
         # The conditional update lets exactly one of two simultaneous draws through.
         if c is None or not Commitment.objects.filter(pk=c.pk, status=CommitmentStatus.COMMITTED).update(
             status=CommitmentStatus.DRAWN, drawn_at=timezone.now()
@@ -151,40 +213,43 @@ def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str
             raise DrawRefused("该计划没有待抽取的承诺（已抽取，或尚未固定范围） / this plan has no open "
                               "commitment: it was drawn already, or is not committed")
         c.refresh_from_db()
-        drawn_at = timezone.localtime(c.drawn_at)
-        try:
-            result = draw.run(**_inputs(c), drawn_at=drawn_at.isoformat(timespec="seconds"),
-                              public_entropy=entropy)
-        except draw.TeamError as failure:
-            # Nothing was selected or assigned; the void commitment stays on the public record.
-            Commitment.objects.filter(pk=c.pk).update(
-                status=CommitmentStatus.VOID, void_reason=str(failure), voided_at=timezone.now(),
-                public_entropy=entropy, drawn_at=None)
-            Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.APPROVED)
-            record(actor, "draw_void", "plan", plan.number, {
-                "attempt": c.attempt, "commitment": c.commitment, "public_entropy": entropy,
-                "entity": failure.entity, "department": failure.department, "reason": str(failure),
+        for name, capacity, organisation in witnesses:
+            Witness.objects.create(commitment=c, name=name, capacity=capacity, organisation=organisation)
+        result = _make_record(c, entropy, timezone.localtime(c.drawn_at).isoformat(timespec="seconds"))
+        c.public_entropy = entropy
+        c.seed = result.get("seed", "")
+        c.drawn_by = actor_name(actor)
+        witness_names = [f"{n}（{Witness.Capacity(cap).label}）" for n, cap, _ in witnesses]
+        if "failure" in result:
+            reason = result.pop("message", None) or draw.v2.failure_message(result)
+            entry = record(actor, "draw_void", "plan", plan.number, {
+                "attempt": c.attempt, "commitment": c.commitment, "server_secret": c.server_secret,
+                "public_entropy": entropy, "seed": c.seed, "witnesses": witness_names, **result["failure"],
+                "reason": reason,
             })
-            refused = DrawRefused(f"抽取失败，承诺已作废，需重新固定范围：{failure} / the draw failed and the "
-                                  "commitment is void; fix the pool and commit again", entity=failure.entity)
+            if "spec" in result:  # a version-2 failure record is published like a completed draw's
+                result["audit_anchor"] = {"seq": entry.seq, "hash": entry.hash}
+                c.record = draw.dumps(result)
+            c.status, c.void_reason, c.voided_at = CommitmentStatus.VOID, reason, timezone.now()
+            c.save()
+            Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.APPROVED)
+            refused = DrawRefused(f"抽取失败，承诺已作废，失败记录已公布；请调整执法人员库或参数后重新固定范围：{reason}"
+                                  " / the draw failed and its record is published; fix the pool or the "
+                                  "parameters and commit again", entity=result["failure"]["entity"])
         else:
-            for name, capacity, organisation in witnesses:
-                Witness.objects.create(commitment=c, name=name, capacity=capacity, organisation=organisation)
             _create_tasks(plan, c, result, actor)
-            c.public_entropy = entropy
-            c.seed = result["seed"]
-            c.drawn_by = actor_name(actor)
             plan.status = PlanStatus.DRAWN
             plan.save(update_fields=["status", "updated_at"])
             entry = record(actor, "draw_run", "plan", plan.number, {
                 "attempt": c.attempt, "commitment": c.commitment, "server_secret": c.server_secret,
                 "public_entropy": entropy, "seed": result["seed"], "selected": len(result["selected"]),
-                "witnesses": [f"{n}（{cap}）" for n, cap, _ in witnesses],
+                "witnesses": witness_names,
             })
             result["audit_anchor"] = {"seq": entry.seq, "hash": entry.hash}
             c.record = draw.dumps(result)
             c.save()
-            return DrawResult(c, result)
+            warning = entropy_warning(entropy, c.by_witnesses)
+            return DrawResult(c, result, [warning] if warning else [])
     plan.refresh_from_db()
     raise refused
 
@@ -213,9 +278,18 @@ def drawn_commitment(plan: Plan) -> Commitment | None:
     return plan.commitments.filter(status=CommitmentStatus.DRAWN).first()
 
 
-def record_text(plan: Plan) -> str:
-    c = drawn_commitment(plan)
+def published_record(plan: Plan, attempt: int | None = None) -> Commitment | None:
+    """Return the commitment whose record is public: the given attempt, else the drawn one, else the
+    latest failed one."""
+    published = plan.commitments.exclude(record="")
+    if attempt is not None:
+        return published.filter(attempt=attempt).first()
+    return drawn_commitment(plan) or published.order_by("-attempt").first()
+
+
+def record_text(plan: Plan, attempt: int | None = None) -> str:
+    c = published_record(plan, attempt)
     if c is None:
-        raise DrawRefused("该计划尚未抽取 / this plan has not been drawn")
+        raise DrawRefused("该计划尚无公布的抽取记录 / this plan has no published draw record")
     return c.record
 

@@ -29,6 +29,9 @@ class PlanForm(forms.Form):
                                              choices=EntityType.choices, widget=forms.CheckboxSelectMultiple)
     complaint_threshold = forms.IntegerField(label=_("投诉举报阈值（加大抽查力度）"), min_value=1)
     team_size = forms.IntegerField(label=_("检查组人数"), min_value=1)
+    capacity = forms.CharField(
+        label=_("每人承担上限（一次抽取中一名检查人员最多去几家）"), required=False, max_length=500,
+        help_text=_("留空按规则默认；填一个整数适用于全部部门；或按部门填写，如“SCJGJ=5; WJW=16”"))
     honour_exemptions = forms.BooleanField(label=_("连续三年抽查结果良好的免于抽查"), required=False)
     starts_on = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -63,6 +66,7 @@ class PlanForm(forms.Form):
         initial = {k: plan_file[k] for k in ("name", "year", "items", "complaint_threshold", "team_size",
                                             "honour_exemptions", "starts_on", "ends_on")}
         initial["other_departments"] = plan_file["departments"][1:]
+        initial["capacity"] = capacity_text(plan_file.get("capacity"))
         initial.update({k: plan_file["scope"].get(k, []) for k in ("regions", "industries", "entity_types")})
         for stratum, rule in plan_file["strata"].items():
             initial[f"{stratum}_ratio"] = rule.get("ratio", "")
@@ -90,6 +94,7 @@ class PlanForm(forms.Form):
             "strata": strata,
             "complaint_threshold": data["complaint_threshold"],
             "team_size": data["team_size"],
+            "capacity": parse_capacity(data.get("capacity") or ""),
             "honour_exemptions": data.get("honour_exemptions", False),
             "starts_on": data["starts_on"].isoformat() if data.get("starts_on") else None,
             "ends_on": data["ends_on"].isoformat() if data.get("ends_on") else None,
@@ -101,6 +106,34 @@ class PlanForm(forms.Form):
     def add_problems(self, problems: list[tuple[str, str]]) -> None:
         for name, message in problems:
             field = self.FIELD_OF.get(name, name)
+            if field.startswith("capacity."):
+                field = "capacity"
             if field.startswith("strata."):
                 field = f"{field.split('.', 1)[1]}_ratio"
             self.add_error(field if field in self.fields else None, message)
+
+
+def capacity_text(capacity: Any) -> str:
+    """Return a plan's capacity as the form writes it: "", "5" or "SCJGJ=5; WJW=16"."""
+    if capacity is None:
+        return ""
+    if isinstance(capacity, dict):
+        return "; ".join(f"{code}={n}" for code, n in capacity.items())
+    return str(capacity)
+
+
+def parse_capacity(text: str) -> Any:
+    """Read the form's capacity text into the plan file's value; spec.validate judges it.
+
+    Malformed parts are passed on as text, so that the validation names them.
+    """
+    text = text.strip().replace("；", ";").replace("＝", "=")
+    if not text:
+        return None
+    if "=" not in text:
+        return int(text) if text.isdigit() else text
+    result: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        code, _, number = (x.strip() for x in part.partition("="))
+        result[code] = int(number) if number.isdigit() else number
+    return result

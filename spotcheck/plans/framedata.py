@@ -15,7 +15,7 @@ from django.utils import timezone
 from spotcheck.catalog.lists import published_items
 from spotcheck.catalog.models import HistoryRecord
 from spotcheck.directory.models import Conflict, Department, Entity, Inspector, Region
-from spotcheck.draw import default_capacity, sample_size
+from spotcheck.draw import sample_size, v2
 from spotcheck.plans import spec
 from spotcheck.plans.frame import (
     EntityFacts,
@@ -135,7 +135,7 @@ class Preview:
     selected: int = 0
     pool: dict[str, int] = field(default_factory=dict)
     pool_size: int = 0
-    capacity: int = 0
+    capacity: dict[str, int] = field(default_factory=dict)  # per department (rules.md R5)
     problems: list[str] = field(default_factory=list)
 
 
@@ -153,26 +153,38 @@ def preview(plan: Plan, frame: Frame | None = None) -> Preview:
     for _, department in frame.inspectors:
         result.pool[department] = result.pool.get(department, 0) + 1
     result.pool_size = len(frame.inspectors)
-    result.capacity = default_capacity(result.selected, plan.team_size, result.pool_size)
+    departments = plan.department_codes
+    required = departments if len(departments) > 1 else []
+    result.capacity = v2.capacities(plan.capacity, result.selected, plan.team_size, frame.inspectors, required)
     if not frame.rows:
         result.problems.append("抽查对象范围为空，不能抽取 / the frame is empty")
     if result.pool_size < plan.team_size:
         result.problems.append(f"可派执法人员只有{result.pool_size}名，少于检查组人数{plan.team_size}"
                                f" / only {result.pool_size} eligible inspectors for teams of {plan.team_size}")
-    for code in plan.department_codes:
+    for code in departments:
         if result.pool.get(code, 0) == 0:
             result.problems.append(f"部门{code}没有可派的执法人员 / department {code} has no eligible inspector")
-    if result.pool_size and result.selected * plan.team_size > result.pool_size * result.capacity:
-        result.problems.append("执法人员不足以组成全部检查组 / too few inspectors for every team")
-    departments = plan.department_codes
-    if len(departments) > 1:
-        # Every team of a joint plan needs one inspector of each department (R5), and nobody
-        # goes out more than `capacity` times: a small department can make the draw impossible.
-        for code in departments:
-            available = result.pool.get(code, 0) * result.capacity
-            if 0 < available < result.selected:
-                result.problems.append(
-                    f"部门{code}只有{result.pool.get(code, 0)}名可派人员，每人最多{result.capacity}次，"
-                    f"不足以参加全部{result.selected}个检查组 / department {code} cannot join all "
-                    f"{result.selected} teams with {result.pool.get(code, 0)} inspectors at capacity {result.capacity}")
+    result.problems += staffing_problems(result.selected, plan.team_size, result.pool, result.capacity, required)
     return result
+
+
+def staffing_problems(selected: int, team_size: int, pool: Mapping[str, int], capacity: Mapping[str, int],
+                      required: Sequence[str]) -> list[str]:
+    """Say where the capacities cannot staff every team (draw-v2 §6), before the commitment.
+
+    Each required department fills one slot of every team; all departments
+    together fill every slot. Conflicts can still make a single team impossible.
+    """
+    problems = []
+    places = {code: pool[code] * capacity.get(code, 0) for code in pool}
+    if pool and selected * team_size > sum(places.values()):
+        problems.append(f"执法人员每人最多承担的次数合计{sum(places.values())}，不足以组成全部{selected}个"
+                        f"{team_size}人检查组 / the capacities allow {sum(places.values())} places, but "
+                        f"{selected} teams of {team_size} need {selected * team_size}")
+    for code in required:
+        if 0 < places.get(code, 0) < selected:
+            problems.append(
+                f"部门{code}只有{pool[code]}名可派人员，每人最多{capacity[code]}次，不足以参加全部"
+                f"{selected}个检查组 / department {code} cannot join all {selected} teams with "
+                f"{pool[code]} inspectors at capacity {capacity[code]}")
+    return problems

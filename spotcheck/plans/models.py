@@ -67,6 +67,9 @@ class Plan(models.Model):
     strata = models.JSONField(_("分层比例"), default=dict)
     complaint_threshold = models.PositiveIntegerField(_("投诉举报阈值"), default=3)
     team_size = models.PositiveIntegerField(_("检查组人数"), default=2)
+    # The most entities one inspector may be sent to in one draw (rules.md R5): None for the
+    # default of every department, one integer for all, or {department code: integer}.
+    capacity = models.JSONField(_("每人承担上限"), null=True, blank=True)
     honour_exemptions = models.BooleanField(_("连续三年良好免于抽查"), default=True)
     starts_on = models.DateField(_("开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
@@ -114,6 +117,7 @@ class Plan(models.Model):
             "strata": self.strata,
             "complaint_threshold": self.complaint_threshold,
             "team_size": self.team_size,
+            **({"capacity": self.capacity} if self.capacity is not None else {}),
             "honour_exemptions": self.honour_exemptions,
             "starts_on": self.starts_on.isoformat() if self.starts_on else None,
             "ends_on": self.ends_on.isoformat() if self.ends_on else None,
@@ -205,6 +209,10 @@ class PlanDepartment(models.Model):
         return f"{self.plan_id}: {self.department_id}"
 
 
+PLAN_FIELDS = ("name", "year", "items", "scope", "strata", "complaint_threshold", "team_size", "capacity",
+               "honour_exemptions", "starts_on", "ends_on")
+
+
 def next_number(department: Department, year: int) -> tuple[int, str]:
     """Give the next plan number of a department and year: <简称>抽查〔YEAR〕N号."""
     counter, _ = PlanCounter.objects.get_or_create(department=department, year=year)
@@ -223,8 +231,7 @@ def create_plan(clean: dict[str, Any], user: Any) -> Plan:
         plan = Plan.objects.create(
             number=number, sequence=sequence, lead_department=lead,
             author=user if getattr(user, "pk", None) else None, author_name=actor_name(user),
-            **{k: clean[k] for k in ("name", "year", "items", "scope", "strata", "complaint_threshold",
-                                     "team_size", "honour_exemptions", "starts_on", "ends_on")},
+            **{k: clean[k] for k in PLAN_FIELDS},
         )
         now = timezone.now()
         PlanDepartment.objects.bulk_create([
@@ -245,8 +252,7 @@ def update_plan(plan: Plan, clean: dict[str, Any], user: Any) -> Plan:
             raise WorkflowError("不能更换牵头部门 / the lead department cannot change", 400)
         if clean["year"] != plan.year:
             raise WorkflowError("年度不能更改（计划编号按年度编排） / the year cannot change (it is in the number)", 400)
-        for key in ("name", "year", "items", "scope", "strata", "complaint_threshold", "team_size",
-                    "honour_exemptions", "starts_on", "ends_on"):
+        for key in PLAN_FIELDS:
             setattr(plan, key, clean[key])
         plan.save()
         departments = {d.code: d for d in Department.objects.filter(code__in=clean["departments"])}

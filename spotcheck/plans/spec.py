@@ -18,7 +18,7 @@ from spotcheck.draw import RATIO_FORM
 
 STRATA = ("general", "foreign", "heightened")
 KEYS = {"name", "year", "departments", "items", "scope", "strata", "complaint_threshold",
-        "team_size", "honour_exemptions", "starts_on", "ends_on"}
+        "team_size", "capacity", "honour_exemptions", "starts_on", "ends_on"}
 SCOPE_KEYS = {"regions", "industries", "entity_types"}
 
 
@@ -105,6 +105,31 @@ def _date(value: Any, name: str, problems: Problems) -> dt.date | None:
     except ValueError:
         problems.add(name, f"日期无效“{value}”（应为YYYY-MM-DD） / invalid date (use YYYY-MM-DD)")
         return None
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _capacity(value: Any, departments: list[str], problems: Problems) -> int | dict[str, int] | None:
+    """Return the plan's capacity (rules.md R5): None, one integer for all, or a map per department."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        result = {}
+        for code, cap in value.items():
+            if code not in departments:
+                problems.add(f"capacity.{code}", f"部门“{code}”不在本计划中 / department {code} is not in the plan")
+            elif not _positive(cap):
+                problems.add(f"capacity.{code}", f"每人承担上限应为正整数“{cap}” / must be a whole number of at least 1")
+            else:
+                result[str(code)] = cap
+        return result or None
+    if not _positive(value):
+        problems.add("capacity", f"每人承担上限应为正整数，或按部门给出“{value}” / give a whole number of at "
+                                 "least 1, or one per department")
+        return None
+    return value
 
 
 def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Problems]:
@@ -211,6 +236,7 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
     elif team_size < len(departments):
         problems.add("team_size", f"联合抽查的检查组人数不能少于参与部门数{len(departments)}"
                                   f" / a joint team needs one inspector per department ({len(departments)})")
+    capacity = _capacity(data.get("capacity"), departments, problems)
     honour = data.get("honour_exemptions", True)
     if not isinstance(honour, bool):
         problems.add("honour_exemptions", "应为 true 或 false / must be true or false")
@@ -228,6 +254,7 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
         "strata": strata,
         "complaint_threshold": threshold,
         "team_size": team_size,
+        "capacity": capacity,
         "honour_exemptions": honour,
         "starts_on": starts_on,
         "ends_on": ends_on,

@@ -1,19 +1,19 @@
-"""The pure draw (spotcheck.draw) against spec/draw-v1.md and its published vectors."""
+"""The pure draw, version 1 (spotcheck.draw.v1), against docs/draw/README.md and its vectors.
+
+Version 1 is kept so that published version-1 records stay verifiable; the
+shared pieces (frame, pool, sample sizes, selection) are tested here once.
+"""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spotcheck import draw
-
-VECTORS = sorted((Path(__file__).resolve().parents[2] / "shared" / "spec" / "vectors").glob("*.json"))
-if not VECTORS:  # CI lays shared/ beside the clone; a checkout elsewhere may keep a copy
-    VECTORS = sorted((Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "vectors").glob("*.json"))
+from spotcheck.draw import v1
+from tests.vectors import V1 as VECTORS
 
 
 def inputs_of(record: dict) -> dict:
@@ -43,7 +43,7 @@ def test_the_published_vectors_are_present():
 def test_it_reproduces_each_vector_byte_for_byte(path):
     text = path.read_text(encoding="utf-8")
     record = json.loads(text)
-    assert draw.dumps(draw.run(**inputs_of(record))) == text
+    assert draw.dumps(v1.run(**inputs_of(record))) == text
 
 
 @pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.name)
@@ -71,7 +71,7 @@ def _tamper(record, check):
     return r
 
 
-@pytest.mark.parametrize("check", draw.CHECKS)
+@pytest.mark.parametrize("check", v1.CHECKS)
 def test_verify_names_the_first_failed_check(check):
     record = json.loads(VECTORS[0].read_text(encoding="utf-8"))
     assert draw.verify(_tamper(record, check)) == check
@@ -85,7 +85,7 @@ def test_a_frame_with_a_repeated_id_fails_the_frame_check():
 
 
 def test_a_record_missing_keys_is_invalid_not_a_crash():
-    assert draw.verify({"spec": draw.SPEC}) == "commitment"
+    assert draw.verify({"spec": v1.SPEC}) == "commitment"
 
 
 def test_sample_size_uses_exact_arithmetic():
@@ -125,7 +125,7 @@ def _pool(n_per_dept=4, departments=("A", "B")):
 
 
 def _run(rows, entropy="1 2 3", inspectors=None, conflicts=(), required=(), capacity=None, team_size=2):
-    return draw.run(plan={"id": "p"}, committed_at="", drawn_at="", server_secret=SECRET,
+    return v1.run(plan={"id": "p"}, committed_at="", drawn_at="", server_secret=SECRET,
                     public_entropy=entropy, rows=rows, inspectors=inspectors or _pool(),
                     conflicts=list(conflicts), rules=RULES, team_size=team_size,
                     required_departments=list(required), capacity=capacity)
@@ -214,7 +214,7 @@ def test_capacity_limits_how_often_an_inspector_is_sent():
 
 
 def test_the_default_capacity_follows_rule_r5():
-    assert draw.default_capacity(selected=10, team_size=2, pool_size=8) == 4  # ceil(20/8)+1
+    assert v1.default_capacity(selected=10, team_size=2, pool_size=8) == 4  # ceil(20/8)+1
 
 
 def test_the_empty_frame_is_not_drawable():
