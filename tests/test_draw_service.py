@@ -1,4 +1,4 @@
-"""Commit, draw, record and verification through the system (issue #4, spec/draw-v1.md)."""
+"""Commit, draw, record and verification through the system (issues #4 and #7, docs/draw/README.md)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from spotcheck import draw
 from spotcheck.audit.models import AuditEntry, AuditHead
@@ -24,11 +25,17 @@ from spotcheck.plans import spec
 from spotcheck.plans.framedata import frame_for, spec_context
 from spotcheck.plans.models import Plan, create_plan
 from tests.conftest import make_uscc, run_command
+from tests.vectors import V2
 
-ENTROPY = "3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4"
+ENTROPY = "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1"  # twenty dice rolls
+WITNESS = ("--witness", "张三:notary:巴南公证处")
 
 
 command = run_command
+
+
+def draw_run(plan, entropy=ENTROPY, *extra):
+    return command("draw_run", str(plan.pk), "--entropy", entropy, *WITNESS, *extra)
 
 
 @pytest.fixture
@@ -62,8 +69,13 @@ pytestmark = pytest.mark.django_db
 def test_commit_freezes_frame_and_pool_and_hides_the_secret(district, capsys):
     plan = approved_plan()
     code, out = command("draw_commit", str(plan.pk))
-    assert code == 0 and set(out) == {"commitment", "frame_digest", "pool_digest", "frame_count"}
+    assert code == 0 and {"commitment", "frame_digest", "pool_digest", "params_digest", "frame_count"} <= set(out)
     c = Commitment.objects.get()
+    # The parameters are published beside their digest, fixed before the entropy is known.
+    assert out["params_digest"] == c.params_digest == draw.v2.params_digest(
+        draw.strata_table(sorted(frame_for(plan).rows), plan.strata), plan.team_size, [], c.capacity)
+    assert out["capacity"] == c.capacity == {"SCJGJ": c.capacity["SCJGJ"]} and out["team_size"] == 2
+    assert out["entropy_source"] == "witnesses" and out["spec"] == "spotcheck-draw/2"
     frame = frame_for(plan)
     assert out["frame_count"] == len(frame.rows) == c.frame_count
     assert out["frame_digest"] == draw.frame_digest(frame.rows)
@@ -76,7 +88,10 @@ def test_commit_freezes_frame_and_pool_and_hides_the_secret(district, capsys):
     from django.test import Client
 
     public = Client().get(reverse("portal:plan", args=[plan.pk])).content.decode()
-    assert c.commitment in public and c.server_secret not in public
+    assert c.commitment in public and c.server_secret not in public and c.params_digest in public
+    assert f"SCJGJ {c.capacity['SCJGJ']}" in public and "现场监督见证人提供" in public
+    details = json.loads(AuditEntry.objects.get(action="draw_commit").payload)
+    assert details["params_digest"] == c.params_digest and details["capacity"] == c.capacity
     assert Client().get(reverse("portal:record", args=[plan.pk])).status_code == 404
 
 
@@ -100,7 +115,7 @@ def test_the_draw_makes_tasks_and_a_record_that_verifies(district, tmp_path):
     command("draw_commit", str(plan.pk))
     # A directory change after the commitment does not touch the frozen frame.
     Entity.objects.filter(uscc=make_uscc(1)).update(status="revoked")
-    code, out = command("draw_run", str(plan.pk), "--entropy", f"  {ENTROPY}\n", "--witness", "张三:notary")
+    code, out = draw_run(plan, f"  {ENTROPY}\n")
     assert code == 0
     c = Commitment.objects.get()
     record = json.loads(c.record)
@@ -116,7 +131,7 @@ def test_the_draw_makes_tasks_and_a_record_that_verifies(district, tmp_path):
     entry = AuditEntry.objects.get(action="draw_run")
     assert record["audit_anchor"] == {"seq": entry.seq, "hash": entry.hash} == {"seq": AuditHead.current().seq,
                                                                                "hash": AuditHead.current().hash}
-    assert c.witnesses.get().name == "张三"
+    assert (c.witnesses.get().name, c.witnesses.get().organisation) == ("张三", "巴南公证处")
     # draw_record writes exactly the stored record; both verifiers accept it.
     code, _ = command("draw_record", str(plan.pk), "--out", str(tmp_path / "r.json"))
     assert (tmp_path / "r.json").read_text(encoding="utf-8") == c.record
@@ -129,17 +144,17 @@ def test_the_draw_makes_tasks_and_a_record_that_verifies(district, tmp_path):
 def test_draw_record_prints_the_record_to_standard_output(district, capsys):
     plan = approved_plan()
     command("draw_commit", str(plan.pk))
-    command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    draw_run(plan)
     capsys.readouterr()
     call_command("draw_record", str(plan.pk))
-    assert json.loads(capsys.readouterr().out)["spec"] == "spotcheck-draw/1"
+    assert json.loads(capsys.readouterr().out)["spec"] == "spotcheck-draw/2"
 
 
 def test_a_second_draw_is_refused(district):
     plan = approved_plan()
     command("draw_commit", str(plan.pk))
-    assert command("draw_run", str(plan.pk), "--entropy", ENTROPY)[0] == 0
-    code, out = command("draw_run", str(plan.pk), "--entropy", "other")
+    assert draw_run(plan)[0] == 0
+    code, out = draw_run(plan, "other")
     assert code == 1 and "没有待抽取的承诺" in out["error"]
     assert Task.objects.count() == len(json.loads(Commitment.objects.get().record)["selected"])
 
@@ -147,34 +162,48 @@ def test_a_second_draw_is_refused(district):
 def test_empty_entropy_is_refused(district):
     plan = approved_plan()
     command("draw_commit", str(plan.pk))
-    code, out = command("draw_run", str(plan.pk), "--entropy", "   ")
+    code, out = draw_run(plan, "   ")
     assert code == 1 and "公开随机数不能为空" in out["error"]
     assert Commitment.objects.get().status == "committed"
 
 
-def test_an_impossible_team_voids_the_commitment_and_names_the_entity(district, departments):
-    # A joint plan whose second department has one inspector, with capacity too small for every team.
+def test_an_impossible_team_publishes_a_failure_record_and_the_next_commitment_says_why(
+        district, departments, tmp_path, client):
+    # A joint plan whose second department has one inspector, who declared a conflict with everyone.
     Inspector.objects.filter(department=departments["WJW"]).exclude(cert_no="W001").delete()
+    w001 = Inspector.objects.get(cert_no="W001")
+    for entity in Entity.objects.all():
+        Conflict.objects.create(inspector=w001, uscc=entity.uscc, status="confirmed")
     plan = approved_plan(departments=("SCJGJ", "WJW"), items=("SCJGJ-001", "WJW-001"),
                          strata={"general": {"ratio": "0.5"}})
     command("draw_commit", str(plan.pk))
-    code, out = command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    code, out = draw_run(plan)
     assert code == 1 and out["entity"] and "WJW" in out["error"]
     c = Commitment.objects.get()
     assert c.status == "void" and out["entity"] in c.void_reason
-    assert Task.objects.count() == 0 and not c.record
+    assert Task.objects.count() == 0
     plan.refresh_from_db()
     assert plan.status == "approved"
-    assert AuditEntry.objects.filter(action="draw_void").exists()
-    from django.test import Client
-
-    assert "已作废" in Client().get(reverse("portal:plan", args=[plan.pk])).content.decode()
-    # The operator fixes the pool and commits again; the void commitment stays on record.
+    # The failure is published: secret, entropy and witnesses revealed, the record verifies as a failure.
+    record = json.loads(c.record)
+    assert record["selected"] == [] and record["failure"] == {"entity": out["entity"], "slot": 1,
+                                                              "department": "WJW"}
+    assert record["server_secret"] == c.server_secret and record["public_entropy"] == ENTROPY
+    assert draw.verify(record) is None and c.witnesses.get().name == "张三"
+    assert json.loads(AuditEntry.objects.get(action="draw_void").payload)["server_secret"] == c.server_secret
+    page = client.get(reverse("portal:plan", args=[plan.pk])).content.decode()
+    assert "抽取失败" in page and c.server_secret in page and "张三" in page
+    assert client.get(reverse("portal:record", args=[plan.pk]) + "?attempt=1").content.decode() == c.record
+    (tmp_path / "failed.json").write_text(c.record, encoding="utf-8")
+    assert command("verify_draw", str(tmp_path / "failed.json")) == (0, {"valid": True})
+    # The next commitment needs a reason, which is public beside the failed record.
     for n in range(2, 40):
         Inspector.objects.create(cert_no=f"W{n:03d}", name=f"卫健{n}", department=departments["WJW"])
-        Inspector.objects.create(cert_no=f"S{n + 100:03d}", name=f"市场{n}", department=departments["SCJGJ"])
-    assert command("draw_commit", str(plan.pk))[0] == 0
-    assert command("draw_run", str(plan.pk), "--entropy", ENTROPY)[0] == 0
+    code, out = command("draw_commit", str(plan.pk))
+    assert code == 1 and "上一次抽取失败" in out["error"] and plan.commitments.count() == 1
+    assert command("draw_commit", str(plan.pk), "--reason", "增加卫健委执法人员38名")[0] == 0
+    assert "增加卫健委执法人员38名" in client.get(reverse("portal:plan", args=[plan.pk])).content.decode()
+    assert draw_run(plan)[0] == 0
     assert list(plan.commitments.values_list("attempt", "status")) == [(1, "void"), (2, "drawn")]
     record = json.loads(plan.commitments.get(attempt=2).record)
     assert record["required_departments"] == ["SCJGJ", "WJW"]
@@ -185,7 +214,7 @@ def test_an_impossible_team_voids_the_commitment_and_names_the_entity(district, 
 def test_tasks_of_a_drawn_plan_count_for_later_frames(district):
     first = approved_plan()
     command("draw_commit", str(first.pk))
-    command("draw_run", str(first.pk), "--entropy", ENTROPY)
+    draw_run(first)
     drawn = set(Task.objects.values_list("entity__uscc", flat=True))
     second = approved_plan(items=("SCJGJ-001", "SCJGJ-002"))
     exclusions = dict(frame_for(second).exclusions)
@@ -202,7 +231,7 @@ def test_two_simultaneous_draws_make_one(district):
 
     def attempt(text):
         try:
-            run(Plan.objects.get(pk=plan.pk), text, None)
+            run(Plan.objects.get(pk=plan.pk), text, None, [("张三", "notary", "")])
             outcomes.append("drawn")
         except DrawRefused:
             outcomes.append("refused")
@@ -211,7 +240,7 @@ def test_two_simultaneous_draws_make_one(district):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(f"entropy {i}",)) for i in range(2)]
+    threads = [threading.Thread(target=attempt, args=(f"{ENTROPY} {i}",)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -226,7 +255,7 @@ def test_two_simultaneous_draws_make_one(district):
 def test_public_downloads_of_a_drawn_plan(district, client):
     plan = approved_plan()
     command("draw_commit", str(plan.pk))
-    command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    draw_run(plan)
     c = Commitment.objects.get()
     assert client.get(reverse("portal:record", args=[plan.pk])).content.decode() == c.record
     page = client.get(reverse("portal:plan", args=[plan.pk])).content.decode()
@@ -252,12 +281,15 @@ def test_the_web_ceremony(district, personas, login):
     plan = approved_plan()
     alice = login(personas["alice"])
     assert login(personas["henry"]).post(reverse("draws:commit", args=[plan.pk])).status_code == 403
-    response = alice.post(reverse("draws:commit", args=[plan.pk]), {"planned_draw_at": "2026-12-01T10:00"})
+    soon = timezone.localtime() + timedelta(minutes=5)
+    response = alice.post(reverse("draws:commit", args=[plan.pk]),
+                          {"planned_draw_at": soon.strftime("%Y-%m-%dT%H:%M:%S"), "source": "witnesses"})
     assert response["Location"] == reverse("draws:ceremony", args=[plan.pk])
     page = alice.get(response["Location"]).content.decode()
     c = Commitment.objects.get()
     assert c.commitment in page and c.server_secret not in page and "开始抽取" in page
     assert '<body class="present">' in alice.get(response["Location"] + "?present=1").content.decode()
+    Commitment.objects.update(planned_draw_at=timezone.now())  # the announced time has come
     response = alice.post(reverse("draws:ceremony", args=[plan.pk]), {
         "entropy": ENTROPY, "w0_name": "李公证", "w0_capacity": "notary", "w0_org": "巴南公证处",
         "w1_name": "王代表", "w1_capacity": "deputy"})
@@ -268,7 +300,7 @@ def test_the_web_ceremony(district, personas, login):
 
 
 def test_verify_module_runs_without_django(tmp_path):
-    vector = sorted((__import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "spec" / "vectors").glob("*.json"))[0]
+    vector = V2[0]
     code = (f"import sys, runpy; sys.modules['django'] = None; sys.argv = ['verify', {str(vector)!r}, '--json'];"
             " runpy.run_module('spotcheck.verify', run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -293,7 +325,7 @@ def test_witnesses_watch_ceremonies_and_inspectors_see_their_tasks(district, per
     page = wanda.get(reverse("draws:ceremony", args=[plan.pk])).content.decode()
     assert "等待牵头部门管理员现场抽取" in page and Commitment.objects.get().server_secret not in page
     assert wanda.post(reverse("draws:ceremony", args=[plan.pk]), {"entropy": "1"}).status_code == 403
-    command("draw_run", str(plan.pk), "--entropy", ENTROPY)
+    draw_run(plan)
     assert "暂无检查任务" in login(personas["ian"]).get(reverse("home")).content.decode() or Task.objects.filter(
         members__inspector=personas["ian"].inspector).exists()
     task = Task.objects.order_by("order").first()

@@ -2,41 +2,76 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from spotcheck import draw
 from spotcheck.accounts.access import AuthedRequest, public, roles, staff
 from spotcheck.accounts.models import Role
 from spotcheck.directory.exports import download, safe_cell
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
-from spotcheck.draws.service import DrawRefused, commit, drawn_commitment, live_commitment, run
+from spotcheck.draws.service import (
+    DrawRefused,
+    commit,
+    drawn_commitment,
+    entropy_warning,
+    live_commitment,
+    published_record,
+    run,
+)
 from spotcheck.plans.models import Plan, PlanStatus
 from spotcheck.plans.views import plan_for_user
 
 WITNESS_ROWS = 5
 
 
+class CommitForm(forms.Form):
+    """What the commitment promises (rules.md R5): when the draw happens and where the entropy comes from."""
+
+    planned_draw_at = forms.DateTimeField(
+        label=_("计划抽取时间"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    source = forms.ChoiceField(label=_("公开随机数来源"), initial="witnesses", widget=forms.RadioSelect, choices=[
+        ("witnesses", _("现场见证人提供（掷骰子等）")), ("public", _("指定的公开随机数（如彩票开奖号码）"))])
+    public_value = forms.CharField(label=_("公开随机数的确切名称"), required=False, max_length=300,
+                                   help_text=_("例如“中国福利彩票3D 第2026335期开奖号码”：承诺时无人知道其数值"))
+    reason = forms.CharField(label=_("重新固定范围的原因（上一次抽取失败）"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("source") == "public" and not (data.get("public_value") or "").strip():
+            self.add_error("public_value", _("请写明所用公开随机数的确切名称"))
+        return data
+
+    def entropy_source(self) -> str:
+        data = self.cleaned_data
+        return data["public_value"].strip() if data["source"] == "public" else ""
+
+
 class CeremonyForm(forms.Form):
-    entropy = forms.CharField(label="公开随机数（例如二十次掷骰子的点数，或当期彩票开奖号码）",
+    entropy = forms.CharField(label=_("公开随机数（例如二十次掷骰子的点数，或当期彩票开奖号码）"),
                               widget=forms.Textarea(attrs={"rows": 2, "class": "entropy"}), max_length=2000)
+    accept_short = forms.BooleanField(label=_("随机数少于二十次掷骰子，仍然使用"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for i in range(WITNESS_ROWS):
-            self.fields[f"w{i}_name"] = forms.CharField(label="姓名", required=False, max_length=100)
-            self.fields[f"w{i}_capacity"] = forms.ChoiceField(label="身份", required=False,
+            self.fields[f"w{i}_name"] = forms.CharField(label=_("姓名"), required=False, max_length=100)
+            self.fields[f"w{i}_capacity"] = forms.ChoiceField(label=_("身份"), required=False,
                                                               choices=[("", "—"), *Witness.Capacity.choices])
-            self.fields[f"w{i}_org"] = forms.CharField(label="单位", required=False, max_length=200)
+            self.fields[f"w{i}_org"] = forms.CharField(label=_("单位"), required=False, max_length=200)
 
     def witness_rows(self):
         return [(self[f"w{i}_name"], self[f"w{i}_capacity"], self[f"w{i}_org"]) for i in range(WITNESS_ROWS)]
@@ -49,7 +84,7 @@ class CeremonyForm(forms.Form):
             if name and capacity:
                 found.append((name, capacity, self.cleaned_data.get(f"w{i}_org", "").strip()))
             elif name or capacity:
-                self.add_error(f"w{i}_name", "请填写见证人的姓名和身份 / give the witness's name and capacity")
+                self.add_error(f"w{i}_name", _("请填写见证人的姓名和身份"))
         return found
 
 
@@ -61,22 +96,23 @@ def _operator(request: AuthedRequest, plan: Plan) -> None:
 @require_POST
 @staff
 def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """Freeze frame and pool and publish the commitment (lead department's administrator)."""
+    """Freeze frame, pool and parameters and publish the commitment (lead department's administrator)."""
     plan = plan_for_user(request, pk)
     _operator(request, plan)
-    planned = None
-    if text := request.POST.get("planned_draw_at", "").strip():
-        try:
-            planned = timezone.make_aware(datetime.fromisoformat(text))
-        except ValueError:
-            messages.error(request, "计划抽取时间无效 / invalid planned draw time")
-            return redirect("plans:detail", pk=pk)
+    form = CommitForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+        return redirect("plans:detail", pk=pk)
     try:
-        c = commit(plan, request.user, planned)
+        c = commit(plan, request.user, form.cleaned_data["planned_draw_at"], form.entropy_source(),
+                   form.cleaned_data["reason"])
     except DrawRefused as exc:
         messages.error(request, exc.message)
         return redirect("plans:detail", pk=pk)
-    messages.success(request, f"已公布承诺值 {c.commitment[:16]}… / commitment published")
+    messages.success(request, f"已公布承诺值 {c.commitment[:16]}…")
     return redirect("draws:ceremony", pk=pk)
 
 
@@ -84,27 +120,34 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
 def ceremony(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The draw ceremony, for a projector: commitment, witnesses, entropy, then every ticket.
 
-    Witnesses (监督见证人) may watch any committed or drawn plan's ceremony.
+    Witnesses (监督见证人) may watch any committed or drawn plan's ceremony. Entropy
+    shorter than twenty dice rolls asks for confirmation before the draw (R5).
     """
     plan = public_plan(pk) if request.user.role == Role.WITNESS else plan_for_user(request, pk)
     c = live_commitment(plan)
     if c is None:
         raise Http404
     form = CeremonyForm(request.POST or None)
+    warning = None
     if request.method == "POST":
         _operator(request, plan)
         if form.is_valid():
             witnesses = form.witnesses()
-            if form.is_valid():
+            warning = entropy_warning(draw.normalize_entropy(form.cleaned_data["entropy"]), c.by_witnesses)
+            if form.is_valid() and (warning is None or form.cleaned_data["accept_short"]):
                 try:
                     run(plan, form.cleaned_data["entropy"], request.user, witnesses)
                 except DrawRefused as exc:
                     messages.error(request, exc.message)
-                    return redirect("plans:detail", pk=pk)
+                    if exc.entity:  # the failure record is public: show it
+                        return redirect("portal:plan", pk=pk)
+                    return redirect("draws:ceremony", pk=pk)
                 return redirect("draws:ceremony", pk=pk)
     return render(request, "draws/ceremony.html", {
         "plan": plan, "c": c, "form": form, "result": _result(c) if c.status == CommitmentStatus.DRAWN else None,
         "may_run": request.user.role == Role.DEPT_ADMIN and request.user.department_id == plan.lead_department_id,
+        "entropy_warning": warning, "too_early": c.planned_draw_at and timezone.now() < c.planned_draw_at,
+        "min_witnesses": settings.SPOTCHECK["min_witnesses"],
     })
 
 
@@ -127,15 +170,20 @@ def public_plan(pk: int) -> Plan:
     return get_object_or_404(Plan.objects.exclude(status__in=[PlanStatus.DRAFT, PlanStatus.SUBMITTED]), pk=pk)
 
 
+def _attempt(request: AuthedRequest) -> int | None:
+    value = request.GET.get("attempt", "")
+    return int(value) if value.isdigit() else None
+
+
 @public
 def record_json(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The draw record exactly as published (draw-v1 §7)."""
-    c = drawn_commitment(public_plan(pk))
+    """The draw record exactly as published (§7): the completed draw, a failed one by ``?attempt=N``."""
+    c = published_record(public_plan(pk), _attempt(request))
     if c is None:
         raise Http404
     response = HttpResponse(c.record, content_type="application/json; charset=utf-8")
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="draw-record-{pk}.json"'
+        response["Content-Disposition"] = f'attachment; filename="draw-record-{pk}-{c.attempt}.json"'
     response["Access-Control-Allow-Origin"] = "*"  # anyone may fetch it to verify it
     return response
 
@@ -178,7 +226,12 @@ def certificate(request: AuthedRequest, pk: int) -> HttpResponseBase:
 def verifier(request: AuthedRequest) -> HttpResponseBase:
     """The in-browser verifier: recomputes a record with Web Crypto, asking the server only for the record."""
     plan_id = request.GET.get("plan", "")
-    return render(request, "draws/verify.html", {"plan_id": plan_id if plan_id.isdigit() else ""})
+    plan_id = plan_id if plan_id.isdigit() else ""
+    attempt = _attempt(request)
+    record_url = ""
+    if plan_id:
+        record_url = reverse("portal:record", args=[plan_id]) + (f"?attempt={attempt}" if attempt else "")
+    return render(request, "draws/verify.html", {"plan_id": plan_id, "record_url": record_url})
 
 
 def public_draw_context(plan: Plan) -> dict:

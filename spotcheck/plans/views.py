@@ -118,6 +118,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
         "regions": [regions.get(c, c) for c in plan.scope.get("regions", [])],
         "preview": preview(plan) if plan.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED) else None,
         "commitments": plan.commitments.order_by("attempt"),
+        "failed_before": plan.commitments.filter(status="void").exists(),
         "may_commit": plan.status == PlanStatus.APPROVED and lead and user.role == Role.DEPT_ADMIN,
         "ceremony": plan.status in (PlanStatus.COMMITTED, PlanStatus.DRAWN),
     })
