@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres bench clean messages
+.PHONY: run smoke test lint typecheck migrations-check test-sqlite test-postgres bench clean messages
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ run: $(STAMP)
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/spotcheck runserver $(HOST):$(PORT)
 
+# Prove `make run` on this checkout: a free port, a fresh data folder, two runs (used by .ci/run).
+smoke: $(STAMP)
+	$(BIN)/python scripts/smoke.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check spotcheck tests bench
+	$(BIN)/ruff check spotcheck tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy spotcheck
