@@ -107,28 +107,42 @@ def run_once(env: dict[str, str], port: int, timeout: float, password: str, labe
     started = time.monotonic()
     process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
+    problems: list[str] = []
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(Browser(base), process, timeout)
         print(f"[{label}] serving {base} after {time.monotonic() - started:.0f} s")
-        problems = check_site(base, password)
+        problems += check_site(base, password)
     finally:
         # Stop make, the web server and the worker: the whole process group.
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        if not stop_group(process, signal.SIGTERM, 20) and not stop_group(process, signal.SIGKILL, 10):
+            problems.append("processes of make run were still alive after it was stopped")
+        process.wait()
         log.close()
-    try:
-        os.killpg(process.pid, 0)
-        problems.append("processes of make run were still alive after it was stopped")
-    except ProcessLookupError:
-        pass
     return problems
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_group(process: subprocess.Popen, sig: int, within: float) -> bool:
+    """Send ``sig`` to the process's group; return True once none of it is left."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        process.poll()  # reap make itself, or its zombie keeps the group alive
+        if not group_alive(process.pid):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def demo_counts(env: dict[str, str]) -> str:
