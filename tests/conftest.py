@@ -12,11 +12,15 @@ import io
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from stdnum.cn import uscc as uscc_check
 
 from spotcheck.accounts.models import Role, User
-from spotcheck.directory.models import Department, Entity, Inspector, Region
+from spotcheck.directory.models import Conflict, Department, Entity, Inspector, Region
+from spotcheck.plans import spec
+from spotcheck.plans.framedata import spec_context
+from spotcheck.plans.models import create_plan
 
 PASSWORD = "Correct-Horse-9"
 
@@ -30,8 +34,6 @@ def make_uscc(serial: int, prefix: str = "91500113") -> str:
 def run_command(name: str, *args: str) -> tuple[int, dict]:
     """Run a spotcheck command with --json; return (exit status, the JSON object it printed)."""
     import json
-
-    from django.core.management import call_command
 
     out, code = io.StringIO(), 0
     try:
@@ -133,3 +135,38 @@ def published(departments):
     outcome = run_import("items", io.BytesIO(data), "items.csv", "test")
     assert outcome.ok, outcome.summary()
     return outcome
+
+
+# --- A small district to plan and draw in (the draw tests) ---------------------------------
+
+ENTROPY = "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1"  # twenty dice rolls
+WITNESS = ("--witness", "张三:notary:巴南公证处")
+
+
+def draw_run(plan, entropy=ENTROPY, *extra):
+    return run_command("draw_run", str(plan.pk), "--entropy", entropy, *WITNESS, *extra)
+
+
+@pytest.fixture
+def district(regions, published, departments, inspector_record):
+    for i in range(1, 201):
+        Entity.objects.create(uscc=make_uscc(i), name=f"主体{i}", entity_type="enterprise", industry="F",
+                              region=regions[i % 2], status="active" if i % 20 else "revoked",
+                              foreign=i % 17 == 0, abnormal=i % 23 == 0)
+    for n in range(2, 9):
+        Inspector.objects.create(cert_no=f"S{n:03d}", name=f"市场{n}", department=departments["SCJGJ"],
+                                 cert_expires_on=date(2030, 1, 1))
+    for n in range(1, 4):
+        Inspector.objects.create(cert_no=f"W{n:03d}", name=f"卫健{n}", department=departments["WJW"],
+                                 cert_expires_on=date(2030, 1, 1))
+    Conflict.objects.create(inspector=Inspector.objects.get(cert_no="S002"), uscc=make_uscc(5), status="confirmed")
+
+
+def approved_plan(departments=("SCJGJ",), items=("SCJGJ-001",), **extra):
+    clean, problems = spec.validate({"name": "测试计划", "year": 2026, "departments": list(departments),
+                                     "items": list(items), **extra}, spec_context())
+    assert not problems, problems.text()
+    plan = create_plan(clean, None)
+    call_command("plan_approve", str(plan.pk), stdout=io.StringIO())
+    plan.refresh_from_db()
+    return plan

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -24,45 +24,10 @@ from spotcheck.inspections.models import Task
 from spotcheck.plans import spec
 from spotcheck.plans.framedata import frame_for, spec_context
 from spotcheck.plans.models import Plan, create_plan
-from tests.conftest import make_uscc, run_command
+from tests.conftest import ENTROPY, approved_plan, draw_run, make_uscc, run_command
 from tests.vectors import V2
 
-ENTROPY = "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1"  # twenty dice rolls
-WITNESS = ("--witness", "张三:notary:巴南公证处")
-
-
 command = run_command
-
-
-def draw_run(plan, entropy=ENTROPY, *extra):
-    return command("draw_run", str(plan.pk), "--entropy", entropy, *WITNESS, *extra)
-
-
-@pytest.fixture
-def district(regions, published, departments, inspector_record):
-    for i in range(1, 201):
-        Entity.objects.create(uscc=make_uscc(i), name=f"主体{i}", entity_type="enterprise", industry="F",
-                              region=regions[i % 2], status="active" if i % 20 else "revoked",
-                              foreign=i % 17 == 0, abnormal=i % 23 == 0)
-    for n in range(2, 9):
-        Inspector.objects.create(cert_no=f"S{n:03d}", name=f"市场{n}", department=departments["SCJGJ"],
-                                 cert_expires_on=date(2030, 1, 1))
-    for n in range(1, 4):
-        Inspector.objects.create(cert_no=f"W{n:03d}", name=f"卫健{n}", department=departments["WJW"],
-                                 cert_expires_on=date(2030, 1, 1))
-    Conflict.objects.create(inspector=Inspector.objects.get(cert_no="S002"), uscc=make_uscc(5), status="confirmed")
-
-
-def approved_plan(departments=("SCJGJ",), items=("SCJGJ-001",), **extra):
-    clean, problems = spec.validate({"name": "测试计划", "year": 2026, "departments": list(departments),
-                                     "items": list(items), **extra}, spec_context())
-    assert not problems, problems.text()
-    plan = create_plan(clean, None)
-    call_command("plan_approve", str(plan.pk), stdout=io.StringIO())
-    plan.refresh_from_db()
-    return plan
-
-
 pytestmark = pytest.mark.django_db
 
 

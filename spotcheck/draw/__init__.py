@@ -55,7 +55,8 @@ def verify(record: Any) -> str | None:
     """
     if not isinstance(record, Mapping):
         return "spec"
-    version = SPECS.get(record.get("spec"))  # type: ignore[arg-type]
+    spec = record.get("spec")
+    version = SPECS.get(spec) if isinstance(spec, str) else None
     if version is None:
         return "spec"
     return version.verify(record)
@@ -63,7 +64,8 @@ def verify(record: Any) -> str | None:
 
 def checks_of(record: Any) -> tuple[str, ...]:
     """Return the checks that ``verify`` makes of this record, in order (the spec check first)."""
-    version = SPECS.get(record.get("spec")) if isinstance(record, Mapping) else None
+    spec = record.get("spec") if isinstance(record, Mapping) else None
+    version = SPECS.get(spec) if isinstance(spec, str) else None
     if version is None or version is v2:
         return v2.CHECKS
     return ("spec", *version.CHECKS)

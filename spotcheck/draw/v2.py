@@ -110,8 +110,8 @@ def capacities(
     map per department code (departments left out take the default), or None.
     """
     result = default_capacities(selected, team_size, inspectors, required_departments)
-    if is_int(setting):
-        return dict.fromkeys(result, setting)  # type: ignore[arg-type]
+    if isinstance(setting, int) and is_int(setting):
+        return dict.fromkeys(result, setting)
     if isinstance(setting, Mapping):
         result.update({d: c for d, c in setting.items() if d in result})
     return result
@@ -139,11 +139,10 @@ def assign_teams(
         raise DrawError("必需部门不得重复，且不得多于检查组人数 / required departments must be distinct "
                         "and no more than the team size")
     department_of = {inspector: department for inspector, department in inspectors}
-    for department in set(department_of.values()):
-        cap = capacity.get(department)
-        if not is_int(cap) or cap < 1:  # type: ignore[operator]
-            raise DrawError(f"部门{department}的承担上限须为正整数 / capacity of {department} must be a "
-                            "positive whole number")
+    for code in set(department_of.values()):
+        cap = capacity.get(code)
+        if not isinstance(cap, int) or not is_int(cap) or cap < 1:
+            raise DrawError(f"部门{code}的承担上限须为正整数 / capacity of {code} must be a positive whole number")
     everyone = sorted(department_of)
     members_of: dict[str | None, list[str]] = {None: everyone}
     for inspector in everyone:

@@ -104,7 +104,7 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
+                messages.error(request, f"{label}：{error}" if label else str(error))
         return redirect("plans:detail", pk=pk)
     try:
         c = commit(plan, request.user, form.cleaned_data["planned_draw_at"], form.entropy_source(),
