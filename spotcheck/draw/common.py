@@ -181,6 +181,34 @@ def strata_table(rows: Sequence[Row], rules: Mapping[str, Mapping[str, Any]]) ->
     return table
 
 
+def _smallest(seed_hex: str, ids: Sequence[str], n: int) -> list[tuple[bytes, str]]:
+    """Return the ``n`` smallest (ticket digest, id) of ``ids``, exactly.
+
+    Tickets are uniform, so the n smallest lie, all but certainly, below a bound a
+    few standard deviations above the n/N quantile: only those are kept and sorted.
+    Should fewer than n fall below it, every ticket is ranked instead; either way
+    the answer is exact.
+    """
+    total = len(ids)
+    copy = hashlib.sha256(f"{seed_hex}:".encode()).copy
+    p = n / total
+    margin = 8 * math.sqrt(p * (1 - p) / total) + 64 / total
+    if p + margin < 0.5:
+        bound = int((p + margin) * 2**64).to_bytes(8, "big")  # a digest below it starts below it
+        below = []
+        append = below.append
+        for entity in ids:
+            state = copy()
+            state.update(entity.encode("utf-8"))
+            digest = state.digest()
+            if digest < bound:
+                append((digest, entity))
+        if len(below) >= n:
+            below.sort()
+            return below[:n]
+    return heapq.nsmallest(n, zip(_ticket_digests(seed_hex, ids), ids, strict=True))
+
+
 def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list[Selected]:
     """Return the selected entities in draw order (§5)."""
     by_stratum: dict[str, list[str]] = {}
@@ -188,13 +216,9 @@ def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list
         by_stratum.setdefault(stratum, []).append(entity)
     chosen: list[tuple[bytes, str, str]] = []
     for stratum, ids in by_stratum.items():
-        n = sizes.get(stratum, 0)
-        if n <= 0:
-            continue
-        digests = _ticket_digests(seed_hex, ids)
-        # The n-th smallest ticket bounds the selection (tickets of distinct ids differ).
-        bound = heapq.nsmallest(n, digests)[-1]
-        chosen.extend((d, entity, stratum) for d, entity in zip(digests, ids, strict=True) if d <= bound)
+        n = min(sizes.get(stratum, 0), len(ids))
+        if n > 0:
+            chosen.extend((digest, entity, stratum) for digest, entity in _smallest(seed_hex, ids, n))
     chosen.sort()
     return [Selected(entity, stratum, digest.hex()) for digest, entity, stratum in chosen]
 

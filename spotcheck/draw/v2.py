@@ -164,10 +164,12 @@ def assign_teams(
             department = required[slot] if slot < len(required) else None
             candidates = members_of.get(department, [])
             # Available: below capacity, not yet on the team, no conflict with the entity.
-            taken = sum(1 for i in team if department is None or department_of[i] == department)
-            barred = sum(1 for i in blocked if i not in team and load[i] < cap_of[i]
-                         and (department is None or department_of[i] == department))
-            if below.get(department, 0) - taken - barred <= 0:
+            free = below.get(department, 0)
+            if free - len(team) - len(blocked) <= 0:  # else surely some are: no need to count
+                free -= sum(1 for i in team if department is None or department_of[i] == department)
+                free -= sum(1 for i in blocked if i not in team and load[i] < cap_of[i]
+                            and (department is None or department_of[i] == department))
+            if free <= 0:
                 who = f"部门{department}" if department else "全部门"
                 raise TeamError(
                     entity, department,
@@ -219,10 +221,10 @@ def run(
     the draw impossible raises DrawError. ``capacity`` is the plan's setting, resolved
     against R5's defaults (``capacities``).
     """
-    frame_rows = [(e, s) for e, s in rows]
+    frame_rows: list[tuple[str, str]] = list(map(tuple, rows))  # type: ignore[arg-type]
     if not frame_rows:
         raise DrawError("抽查对象范围为空，不能抽取 / the frame is empty and cannot be drawn")
-    if len({e for e, _ in frame_rows}) != len(frame_rows):
+    if len(dict(frame_rows)) != len(frame_rows):  # dict() also refuses a row that is not a pair
         raise DrawError("抽查对象范围中有重复的主体 / an entity appears twice in the frame")
     pool_inspectors = [(str(i), str(d)) for i, d in inspectors]
     pool_conflicts = [(str(i), str(e)) for i, e in conflicts]
