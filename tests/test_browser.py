@@ -168,8 +168,17 @@ def test_the_draw_ceremony_from_plan_to_verified_record(browser, live_server, pe
     henry.click("button:has-text('批准')")
     henry.wait_for_selector("text=计划状态：已批准")
     alice.reload()
-    alice.click("button:has-text('固定抽取范围并公布承诺')")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    soon = timezone.localtime() + timedelta(minutes=2)
+    alice.fill("input[name=planned_draw_at]", soon.strftime("%Y-%m-%dT%H:%M"))
+    alice.click("form.commit-form button:has-text('固定抽取范围并公布承诺')")
     alice.wait_for_selector("text=已公布的承诺")
+    assert "在此之前不能抽取" in alice.inner_text("body")  # the announced time has not come
+    Commitment.objects.update(planned_draw_at=timezone.now())  # …and now it has
+    alice.reload()
     alice.fill("input[name=w0_name]", "李公证")
     alice.select_option("select[name=w0_capacity]", "notary")
     alice.fill("textarea[name=entropy]", "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1")
