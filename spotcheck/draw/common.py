@@ -195,7 +195,7 @@ def _smallest(seed_hex: str, ids: Sequence[str], n: int) -> list[tuple[bytes, st
     margin = 8 * math.sqrt(p * (1 - p) / total) + 64 / total
     if p + margin < 0.5:
         bound = int((p + margin) * 2**64).to_bytes(8, "big")  # a digest below it starts below it
-        below = []
+        below: list[tuple[bytes, str]] = []
         append = below.append
         for entity in ids:
             state = copy()
