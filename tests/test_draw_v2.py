@@ -305,3 +305,34 @@ def test_the_team_rule_matches_a_direct_reading_of_the_spec():
                 k += 1
         load_.update(team)
         assert team == sel["team"]
+
+
+# --- The command-line verifiers agree with the module ---------------------------------------
+
+ISSUE_TAMPERINGS = {  # issue #7: each named by the right check in every verifier
+    "seed": lambda r: r.update(public_entropy=r["public_entropy"] + "1"),
+    "teams": _swap_members,
+    "params": lambda r: r["capacity"].update({next(iter(r["capacity"])): 99}),
+    "pool": lambda r: r["pool"]["conflicts"].pop(),
+    "spec": lambda r: r.update(spec="spotcheck-draw/9"),
+}
+
+
+def test_both_command_line_verifiers_name_each_tampering(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import run_command
+
+    for check, tamper in ISSUE_TAMPERINGS.items():
+        record = load(V2[0])
+        tamper(record)
+        path = tmp_path / f"{check}.json"
+        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        assert draw.verify(record) == check
+        assert run_command("verify_draw", str(path)) == (1, {"valid": False, "failed": check})
+        result = subprocess.run([sys.executable, "-m", "spotcheck.verify", str(path), "--json"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and json.loads(result.stdout) == {"valid": False, "failed": check}
+    for path in (*V1, *V2, FAILED):
+        assert run_command("verify_draw", str(path)) == (0, {"valid": True})
