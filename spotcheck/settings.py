@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "spotcheck.plans",
     "spotcheck.draws",
     "spotcheck.inspections",
+    "spotcheck.results",
     "spotcheck.portal",
 ]
 
@@ -223,6 +224,7 @@ SPOTCHECK: dict[str, Any] = {
     "team_size": env_int("SPOTCHECK_TEAM_SIZE", 2),  # R5: 执法人员不得少于两人
     "min_witnesses": env_int("SPOTCHECK_MIN_WITNESSES", 1),  # R5: the ceremony (现场监督)
     "publish_within_days": env_int("SPOTCHECK_PUBLISH_WITHIN_DAYS", 20),  # R7
+    "attachment_max_mb": env_int("SPOTCHECK_ATTACHMENT_MAX_MB", 10),  # photos and PDFs of results
     # An upload with more rows than this runs as a background task.
     "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),
 }

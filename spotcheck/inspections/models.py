@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +30,15 @@ class Task(models.Model):
     items = models.JSONField(_("抽查事项"), default=list)
     status = models.CharField(_("状态"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The results' workflow (spotcheck.results.service): submission, review, publication, archive.
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.CharField(_("提交人"), max_length=200, blank=True)
+    completed_on = models.DateField(_("检查完成日期"), null=True, blank=True)  # the last item's date
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved_by = models.CharField(_("审核人"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("检查任务")
@@ -44,6 +51,11 @@ class Task(models.Model):
 
     def team(self) -> list[Inspector]:
         return [m.inspector for m in self.members.select_related("inspector", "inspector__department")]
+
+    @property
+    def leader_id(self) -> int | None:
+        first = self.members.order_by("position").first()
+        return first.inspector_id if first else None
 
 
 class TaskMember(models.Model):
@@ -59,24 +71,3 @@ class TaskMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.inspector_id}"
-
-
-def task_inspections(year: int) -> Iterator:
-    """Yield the frame's Inspection facts for every task of years Y-3..Y that was not cancelled."""
-    from spotcheck.catalog.lists import published_items
-    from spotcheck.plans.frame import Inspection
-
-    owners = {code: dept for code, (dept, _) in published_items().items()}
-    rows = (Task.objects.filter(plan__year__gte=year - 3, plan__year__lte=year)
-            .exclude(status=TaskStatus.CANCELLED).order_by()
-            .values_list("entity__uscc", "plan__year", "plan_id", "plan__lead_department__code", "items"))
-    for uscc, plan_year, plan_id, lead, items in rows.iterator(chunk_size=20000):
-        for item in items:
-            yield Inspection(uscc, plan_year, owners.get(item, lead), item, None, plan_id)
-
-
-def register_inspection_source() -> None:
-    from spotcheck.plans.framedata import INSPECTION_SOURCES
-
-    if task_inspections not in INSPECTION_SOURCES:
-        INSPECTION_SOURCES.append(task_inspections)

@@ -1,0 +1,508 @@
+"""The results' workflow (rules.md R6–R7): entry, submission, review, publication, follow-up, correction.
+
+A task is ``pending`` → ``entered`` (submitted by the team leader) → ``returned``
+(with a reason; the team corrects and submits again) or ``approved`` by a head of
+the lead department, which publishes it at once (``published``) → ``archived``
+with its plan. Every transition re-reads the task under a row lock, checks who
+may make it and from which state, and writes its audit entry in the same
+transaction; a refused one raises ResultRefused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from spotcheck.accounts.models import Role
+from spotcheck.audit.log import actor_name, record
+from spotcheck.catalog.lists import published_items
+from spotcheck.inspections.models import Task, TaskMember, TaskStatus
+from spotcheck.results.models import (
+    WITHOUT_PROBLEM,
+    Attachment,
+    Category,
+    FollowUp,
+    FollowUpRecord,
+    Result,
+    Review,
+    Sample,
+)
+
+EDITABLE = (TaskStatus.PENDING, TaskStatus.RETURNED)
+ENTRY_FIELDS = ("method", "inspected_on", "checked", "findings", "category", "follow_up", "inspectors")
+
+
+class ResultRefused(Exception):
+    """An entry or transition refused: ``errors`` maps a field (or "") to its reason; ``status`` is HTTP's."""
+
+    def __init__(self, message: str, status: int = 400, errors: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.errors = dict(errors or {})
+
+
+# --- Who may do what ----------------------------------------------------------------------
+
+
+def membership(task: Task, user: Any) -> TaskMember | None:
+    """Return the user's place on the task's team (through their inspector record), or None."""
+    inspector_id = getattr(user, "inspector_id", None)
+    if inspector_id is None:
+        return None
+    return task.members.filter(inspector_id=inspector_id).select_related("inspector__department").first()
+
+
+def item_departments(task: Task) -> dict[str, str]:
+    """Return each item of the task with the code of the department whose list holds it."""
+    owners = {code: dept for code, (dept, _) in published_items(task.items).items()}
+    lead = task.plan.lead_department.code
+    return {code: owners.get(code, lead) for code in task.items}
+
+
+def items_for(task: Task, user: Any) -> list[str]:
+    """Return the items the user enters: their department's items (joint plans), or none off the team."""
+    member = membership(task, user)
+    if member is None:
+        return []
+    department = member.inspector.department.code
+    return [code for code, owner in item_departments(task).items() if owner == department]
+
+
+def _require_member(task: Task, user: Any, item_code: str | None = None) -> TaskMember:
+    member = membership(task, user)
+    if member is None:
+        raise ResultRefused("只有检查组成员可以录入检查结果", 403)
+    if item_code is not None and item_code not in items_for(task, user):
+        if item_code not in task.items:
+            raise ResultRefused(f"事项“{item_code}”不在本任务中", 404)
+        raise ResultRefused(f"事项“{item_code}”由其他部门的组员录入（联合抽查各部门录入本部门事项）", 403)
+    return member
+
+
+def _require_state(task: Task, *states: str) -> None:
+    if task.status == TaskStatus.ARCHIVED:
+        raise ResultRefused("任务已归档，不能再修改", 409)
+    if task.status not in states:
+        raise ResultRefused(f"任务当前状态为“{task.get_status_display()}”，不能进行此操作", 409)
+
+
+def is_reviewer(task: Task, user: Any) -> bool:
+    """A head of the plan's lead department (经本单位负责人审核)."""
+    return (getattr(user, "role", None) == Role.DEPT_HEAD
+            and user.department_id == task.plan.lead_department_id)
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("plan__lead_department", "entity").get(pk=task.pk)
+
+
+# --- Entry --------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """A result's fields as checked: values to save, and the reason for each bad field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip())
+
+
+def plan_period(task: Task) -> tuple[dt.date, dt.date]:
+    plan = task.plan
+    return (plan.starts_on or dt.date(plan.year, 1, 1), plan.ends_on or dt.date(plan.year, 12, 31))
+
+
+def _choice(value: Any, choices: Any, name: str, entry: Entry) -> str:
+    """Accept a code or its Chinese text (the results sheet allows both)."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    for code, label in choices.choices:
+        if text in (code, str(label)):
+            return str(code)
+    entry.errors[name] = f"未知的{choices.__doc__.split()[0] if choices.__doc__ else ''}“{text}”"
+    return ""
+
+
+def check_entry(task: Task, item_code: str, data: Mapping[str, Any], *, complete: bool,
+                today: dt.date | None = None) -> Entry:
+    """Check one item's result; a draft (``complete=False``) may leave fields empty, never wrong."""
+    entry = Entry()
+    today = today or timezone.localdate()
+    item = published_items([item_code]).get(item_code)
+    methods = list(item[1].methods) if item else []
+    method = str(data.get("method") or "").strip()
+    if method:
+        from spotcheck.catalog.models import Method
+
+        code = next((m for m in Method.values if method in (m, str(Method(m).label))), method)
+        if code not in methods:
+            entry.errors["method"] = f"检查方式“{method}”不是该事项的抽查方式（{'、'.join(item[1].method_labels if item else [])}）"
+        method = code
+    entry.values["method"] = method
+    try:
+        day = _date(data.get("inspected_on"))
+    except ValueError:
+        entry.errors["inspected_on"] = f"日期无效“{data.get('inspected_on')}”（应为YYYY-MM-DD）"
+        day = None
+    if day is not None:
+        start, end = plan_period(task)
+        if day > today:
+            entry.errors["inspected_on"] = f"检查日期{day}晚于今天"
+        elif day < start or day > end:
+            entry.errors["inspected_on"] = f"检查日期{day}不在计划的实施期间（{start}至{end}）"
+    entry.values["inspected_on"] = day
+    for name in ("checked", "findings"):
+        entry.values[name] = str(data.get(name) or "").strip()
+    category = _choice(data.get("category"), Category, "category", entry)
+    follow_up = _choice(data.get("follow_up"), FollowUp, "follow_up", entry)
+    entry.values["category"], entry.values["follow_up"] = category, follow_up
+    team = dict(task.members.values_list("inspector__cert_no", "inspector_id"))
+    raw = data.get("inspectors") or []
+    names = [c.strip() for c in (raw.split(";") if isinstance(raw, str) else raw) if str(c).strip()]
+    strangers = [c for c in names if c not in team]
+    if strangers:
+        entry.errors["inspectors"] = f"不是本任务检查组成员：{'、'.join(strangers)}"
+    entry.values["inspectors"] = names
+    if complete:
+        for name, label in (("method", "检查方式"), ("inspected_on", "检查日期"), ("checked", "检查内容"),
+                            ("category", "检查结果")):
+            if not entry.values[name] and name not in entry.errors:
+                entry.errors[name] = f"请填写{label}"
+        if category and category not in WITHOUT_PROBLEM:
+            if not entry.values["findings"]:
+                entry.errors.setdefault("findings", "发现问题时须写明检查发现")
+            if not follow_up:
+                entry.errors.setdefault("follow_up", "发现问题时须选择后续处置")
+        if not names:
+            entry.values["inspectors"] = list(team)
+    if category in WITHOUT_PROBLEM and not follow_up:
+        entry.values["follow_up"] = FollowUp.NONE
+    return entry
+
+
+def save_entry(task: Task, item_code: str, data: Mapping[str, Any], user: Any, *,
+               complete: bool = False) -> Result:
+    """Save one item's result while the team works (a draft may be incomplete, never wrong)."""
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, *EDITABLE)
+        _require_member(task, user, item_code)
+        entry = check_entry(task, item_code, data, complete=complete)
+        if entry.errors:
+            raise ResultRefused("检查结果有误，未保存", 400, entry.errors)
+        result = _store(task, item_code, entry.values, actor_name(user))
+        record(user, "result_enter", "task", task.pk, {"item": item_code, **_audit_values(entry.values)})
+    return result
+
+
+def _store(task: Task, item_code: str, values: Mapping[str, Any], actor: str) -> Result:
+    departments = item_departments(task)
+    from spotcheck.directory.models import Department
+
+    result, _ = Result.objects.get_or_create(
+        task=task, item_code=item_code, corrects=None,
+        defaults={"department": Department.objects.get(code=departments[item_code]),
+                  "entity_id": task.entity_id, "year": task.plan.year})
+    for name in ENTRY_FIELDS:
+        setattr(result, name, values[name])
+    result.entered_by = actor
+    result.save()
+    return result
+
+
+def _audit_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
+# --- Samples and attachments --------------------------------------------------------------
+
+
+def add_sample(task: Task, item_code: str, data: Mapping[str, Any], user: Any) -> Sample:
+    """Record a sample bought at cost for laboratory testing (抽样检验); no testing fee is charged."""
+    from decimal import Decimal, InvalidOperation
+
+    errors: dict[str, str] = {}
+    values = {k: str(data.get(k) or "").strip() for k in ("product", "specification", "quantity",
+                                                           "testing_body", "report_no", "test_result")}
+    for name, label in (("product", "样品名称"), ("quantity", "抽样数量"), ("testing_body", "检验机构")):
+        if not values[name]:
+            errors[name] = f"请填写{label}"
+    try:
+        price = Decimal(str(data.get("price_paid") or "").strip())
+        if price < 0 or not price.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["price_paid"] = "请填写按成本价支付的样品金额（元）"
+        price = Decimal(0)
+    if errors:
+        raise ResultRefused("抽样记录有误，未保存", 400, errors)
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, *EDITABLE)
+        _require_member(task, user, item_code)
+        result = _store(task, item_code, _current_values(task, item_code), actor_name(user))
+        sample = Sample.objects.create(result=result, price_paid=price, **values)
+        record(user, "sample_add", "task", task.pk, {"item": item_code, **values, "price_paid": str(price)})
+    return sample
+
+
+def _current_values(task: Task, item_code: str) -> dict[str, Any]:
+    result = Result.objects.filter(task=task, item_code=item_code, corrects=None).first()
+    if result is None:
+        return {"method": "", "inspected_on": None, "checked": "", "findings": "", "category": "",
+                "follow_up": "", "inspectors": []}
+    return {name: getattr(result, name) for name in ENTRY_FIELDS}
+
+
+# The types we keep, by what the file's first bytes say (never by its name).
+SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", ".png"),
+    (b"%PDF-", 0, "application/pdf", ".pdf"),
+    (b"WEBP", 8, "image/webp", ".webp"),
+)
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """Return (content type, extension) of a photo or PDF from its first bytes, else None."""
+    for magic, offset, content_type, extension in SIGNATURES:
+        if head[offset:offset + len(magic)] == magic and (extension != ".webp" or head[:4] == b"RIFF"):
+            return content_type, extension
+    return None
+
+
+def check_upload(upload: Any) -> tuple[bytes, str, str]:
+    """Return (content, type, extension) of an uploaded photo or PDF; refuse a wrong type or size."""
+    limit = settings.SPOTCHECK["attachment_max_mb"] * 1024 * 1024
+    if upload.size > limit:
+        raise ResultRefused(f"附件“{upload.name}”超过{settings.SPOTCHECK['attachment_max_mb']}MB的上限", 400,
+                            {"file": "文件过大"})
+    content = upload.read()
+    kind = sniff(content[:16])
+    if kind is None:
+        raise ResultRefused(f"附件“{upload.name}”不是照片（JPEG、PNG、WebP）或PDF文件（按文件内容判断）", 400,
+                            {"file": "文件类型不符"})
+    return content, kind[0], kind[1]
+
+
+def add_attachment(task: Task, item_code: str, upload: Any, user: Any) -> Attachment:
+    """Keep a photo or PDF of a result, stored through Django's storage API."""
+    content, content_type, extension = check_upload(upload)
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, *EDITABLE)
+        _require_member(task, user, item_code)
+        result = _store(task, item_code, _current_values(task, item_code), actor_name(user))
+        attachment = Attachment(result=result, name=str(upload.name)[:200], content_type=content_type,
+                                extension=extension, size=len(content),
+                                sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor_name(user))
+        attachment.file.save(f"{attachment.sha256[:16]}{extension}", ContentFile(content), save=False)
+        attachment.save()
+        record(user, "attachment_add", "task", task.pk, {"item": item_code, "name": attachment.name,
+                                                         "sha256": attachment.sha256, "size": attachment.size})
+    return attachment
+
+
+# --- Submission, review, publication --------------------------------------------------------
+
+
+def missing_items(task: Task) -> dict[str, dict[str, str]]:
+    """Return, per item, what keeps the task from being submitted (empty when complete)."""
+    missing: dict[str, dict[str, str]] = {}
+    results = {r.item_code: r for r in Result.objects.filter(task=task, corrects=None)}
+    for code in task.items:
+        result = results.get(code)
+        if result is None:
+            missing[code] = {"": "尚未录入"}
+            continue
+        entry = check_entry(task, code, {name: getattr(result, name) for name in ENTRY_FIELDS}, complete=True)
+        if entry.errors:
+            missing[code] = entry.errors
+    return missing
+
+
+def submit(task: Task, user: Any) -> Task:
+    """Submit the task's results for review (the team leader). Side effects: audit entry."""
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, *EDITABLE)
+        member = _require_member(task, user)
+        if member.position != 0:
+            raise ResultRefused("只有组长可以提交检查结果", 403)
+        missing = missing_items(task)
+        if missing:
+            raise ResultRefused("以下事项尚未录入完整，不能提交：" + "；".join(
+                f"{code}（{'、'.join(errors.values())}）" for code, errors in missing.items()), 400,
+                {code: "；".join(errors.values()) for code, errors in missing.items()})
+        results = Result.objects.filter(task=task, corrects=None)
+        for result in results:
+            if not result.inspectors:
+                result.inspectors = list(task.members.values_list("inspector__cert_no", flat=True))
+                result.save(update_fields=["inspectors"])
+        task.status = TaskStatus.ENTERED
+        task.submitted_at = timezone.now()
+        task.submitted_by = actor_name(user)
+        task.completed_on = max(r.inspected_on for r in results if r.inspected_on)
+        task.return_reason = ""
+        task.save(update_fields=["status", "submitted_at", "submitted_by", "completed_on", "return_reason"])
+        record(user, "result_submit", "task", task.pk, {"plan": task.plan.number, "entity": task.entity.uscc,
+                                                        "completed_on": task.completed_on.isoformat()})
+    return task
+
+
+def approve(task: Task, user: Any) -> Task:
+    """Approve a submitted task and publish its results (a head of the lead department).
+
+    Side effects: two audit entries (approval, publication); the results appear on the portal.
+    """
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, TaskStatus.ENTERED)
+        if user is not None and not is_reviewer(task, user):
+            raise ResultRefused("只有牵头部门的负责人可以审核检查结果", 403)
+        now = timezone.now()
+        Review.objects.create(task=task, decision=Review.Decision.APPROVED, reviewer=actor_name(user))
+        task.status, task.approved_at, task.approved_by = TaskStatus.APPROVED, now, actor_name(user)
+        task.save(update_fields=["status", "approved_at", "approved_by"])
+        record(user, "result_approve", "task", task.pk, {"plan": task.plan.number, "entity": task.entity.uscc})
+        published = Result.objects.filter(task=task, published_at__isnull=True).update(published_at=now)
+        task.status, task.published_at = TaskStatus.PUBLISHED, now
+        task.save(update_fields=["status", "published_at"])
+        record(user, "result_publish", "task", task.pk, {"results": published, "published_at": now.isoformat()})
+    return task
+
+
+def return_task(task: Task, user: Any, reason: str) -> Task:
+    """Return a submitted task to its team with a reason (a head of the lead department)."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, TaskStatus.ENTERED)
+        if user is not None and not is_reviewer(task, user):
+            raise ResultRefused("只有牵头部门的负责人可以审核检查结果", 403)
+        if not reason:
+            raise ResultRefused("请说明退回理由", 400, {"reason": "请说明退回理由"})
+        Review.objects.create(task=task, decision=Review.Decision.RETURNED, reason=reason,
+                              reviewer=actor_name(user))
+        task.status, task.return_reason = TaskStatus.RETURNED, reason
+        task.save(update_fields=["status", "return_reason"])
+        record(user, "result_return", "task", task.pk, {"reason": reason})
+    return task
+
+
+# --- Follow-up and corrections --------------------------------------------------------------
+
+
+def open_problems(task: Task) -> list[Result]:
+    """Return the current problem results whose follow-up is not yet recorded as done."""
+    if task.follow_ups.exists():
+        return []
+    return [r for r in Result.objects.filter(task=task, corrected_by__isnull=True)
+            if r.is_problem and r.follow_up and r.follow_up != FollowUp.NONE]
+
+
+def may_follow_up(task: Task, user: Any) -> bool:
+    role = getattr(user, "role", None)
+    if role in (Role.DEPT_ADMIN, Role.DEPT_HEAD):
+        return task.plan.participants.filter(department_id=user.department_id).exists()
+    return membership(task, user) is not None
+
+
+def record_follow_up(task: Task, user: Any, *, action: str, done_on: Any, done_by: str = "",
+                     document: Any = None) -> FollowUpRecord:
+    """Record that the follow-up of a task's problem results is done (what, when, by whom, a document)."""
+    errors: dict[str, str] = {}
+    action = (action or "").strip()
+    if not action:
+        errors["action"] = "请写明处置情况"
+    try:
+        day = _date(done_on)
+    except ValueError:
+        day = None
+    if day is None:
+        errors["done_on"] = "请填写完成日期（YYYY-MM-DD）"
+    elif day > timezone.localdate():
+        errors["done_on"] = "完成日期晚于今天"
+    if errors or day is None:
+        raise ResultRefused("后续处置记录有误，未保存", 400, errors)
+    content = None
+    if document is not None:
+        content, _, extension = check_upload(document)
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, TaskStatus.PUBLISHED)
+        if user is not None and not may_follow_up(task, user):
+            raise ResultRefused("只有检查组成员或参与部门的管理员、负责人可以记录后续处置", 403)
+        if not open_problems(task):
+            raise ResultRefused("本任务没有待完成的后续处置", 409)
+        follow_up = FollowUpRecord(task=task, action=action, done_on=day, done_by=(done_by or "").strip()
+                                   or actor_name(user), recorded_by=actor_name(user))
+        if content is not None:
+            follow_up.document_name = str(document.name)[:200]
+            follow_up.document.save(f"{task.pk}-{hashlib.sha256(content).hexdigest()[:16]}{extension}",
+                                    ContentFile(content), save=False)
+        follow_up.save()
+        record(user, "follow_up_done", "task", task.pk, {"action": action, "done_on": day.isoformat(),
+                                                         "done_by": follow_up.done_by,
+                                                         "document": follow_up.document_name})
+    return follow_up
+
+
+def correct(result: Result, data: Mapping[str, Any], user: Any, reason: str) -> Result:
+    """Correct a published result: a new entry linked to the old, with a reason; both stay public.
+
+    A head of the lead department or of the result's department corrects it.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        task = _locked(result.task)
+        _require_state(task, TaskStatus.PUBLISHED)
+        result = Result.objects.select_for_update().get(pk=result.pk)
+        if user is not None and not (is_reviewer(task, user) or (
+                getattr(user, "role", None) == Role.DEPT_HEAD and user.department_id == result.department_id)):
+            raise ResultRefused("只有负责人可以更正已公示的检查结果", 403)
+        if result.published_at is None or Result.objects.filter(corrects=result).exists():
+            raise ResultRefused("只能更正已公示且未被更正的检查结果", 409)
+        entry = check_entry(task, result.item_code, data, complete=True)
+        if not reason:
+            entry.errors["reason"] = "请说明更正原因"
+        if entry.errors:
+            raise ResultRefused("更正有误，未保存", 400, entry.errors)
+        now = timezone.now()
+        new = Result.objects.create(
+            task=task, item_code=result.item_code, department=result.department, entity=result.entity,
+            year=result.year, entered_by=actor_name(user), published_at=now, corrects=result,
+            correction_reason=reason, **{name: entry.values[name] for name in ENTRY_FIELDS})
+        record(user, "result_correct", "task", task.pk, {"item": result.item_code, "corrects": result.pk,
+                                                         "result": new.pk, "reason": reason,
+                                                         **_audit_values(entry.values)})
+    return new
+
+
+def tasks_of(user: Any) -> Iterable[Task]:
+    """Return the tasks an inspector's team is sent to, newest plans first."""
+    inspector_id = getattr(user, "inspector_id", None)
+    if inspector_id is None:
+        return Task.objects.none()
+    return (Task.objects.filter(members__inspector_id=inspector_id)
+            .select_related("entity", "plan").order_by("-plan__year", "plan_id", "order"))
