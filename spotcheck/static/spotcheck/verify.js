@@ -59,7 +59,7 @@
       " / This is a failed draw: no inspector of " + whoEn + " was available for slot " + f.slot + " of " + f.entity +
       ", so nothing was selected and nobody was sent. It is published so that anyone can see it was not chosen.";
   }
-  function finish(result) {
+  function finish(result, runner) {
     var ms = Math.round(performance.now() - started);
     progressBox.hidden = true;
     result.checks.forEach(function (name) {
@@ -86,6 +86,7 @@
     status.textContent = text;
     status.dataset.ms = String(ms);
     status.dataset.engine = engine;
+    status.dataset.runner = runner;
     status.dataset.result = result.failed ? "invalid:" + result.failed : "valid";
   }
   function broken(message) {
@@ -107,21 +108,28 @@
         if (performance.now() - last < 30) { return undefined; }
         return new Promise(function (resolve) { setTimeout(function () { last = performance.now(); resolve(); }, 0); });
       }
-    }).then(function (result) { if (mine === run) { finish(result); } }, function (e) { broken(String(e)); });
+    }).then(function (result) { if (mine === run) { finish(result, "page"); } }, function (e) { broken(String(e)); });
   }
 
-  function start(buffer) {
+  // A new record: forget the last result at once (before the file is even read).
+  function begin() {
     run += 1;
-    var mine = run;
+    started = performance.now();
     if (worker) { worker.terminate(); worker = null; }
     delete status.dataset.result;
     delete status.dataset.draw;
     delete status.dataset.ms;
+    delete status.dataset.runner;
     status.className = "";
     status.textContent = "正在验证… / verifying…";
     list.textContent = "";
     progressBox.hidden = false;
     progress(0, null);
+    return run;
+  }
+
+  function start(buffer, mine) {
+    if (mine !== run) { return; }
     var url = box.dataset.workerUrl;
     if (!url || typeof Worker === "undefined") { inPage(buffer, mine); return; }
     try {
@@ -137,7 +145,7 @@
       if (m.type === "plan") { plan(m.checks); }
       else if (m.type === "check") { mark(m.name, m.state); }
       else if (m.type === "progress") { progress(m.value, m.name); }
-      else if (m.type === "done") { current.terminate(); worker = null; finish(m.result); }
+      else if (m.type === "done") { current.terminate(); worker = null; finish(m.result, "worker"); }
       else if (m.type === "error") { current.terminate(); worker = null; broken(m.message); }
     };
     current.onerror = function (event) { // the Worker could not start: verify here instead
@@ -153,17 +161,17 @@
   document.getElementById("record-file").addEventListener("change", function (event) {
     var file = event.target.files[0];
     if (!file) { return; }
-    started = performance.now();
-    file.arrayBuffer().then(start);
+    var mine = begin();
+    file.arrayBuffer().then(function (buffer) { start(buffer, mine); }, function (e) { broken(String(e)); });
   });
   var loader = document.getElementById("load-plan");
   if (loader) {
     loader.addEventListener("click", function () {
-      started = performance.now();
+      var mine = begin();
       fetch(box.dataset.recordUrl).then(function (r) {
         if (!r.ok) { throw new Error("HTTP " + r.status); }
         return r.arrayBuffer();
-      }).then(start, function (e) { broken(String(e)); });
+      }).then(function (buffer) { start(buffer, mine); }, function (e) { broken(String(e)); });
     });
   }
 })();
