@@ -7,6 +7,7 @@ shared pieces (frame, pool, sample sizes, selection) are tested here once.
 from __future__ import annotations
 
 import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -17,6 +17,7 @@ from spotcheck.draw.common import (
     TeamError,
     commitment,
     frame_digest,
+    h,
     is_int,
     normalize_entropy,
     pairs,
@@ -25,7 +26,6 @@ from spotcheck.draw.common import (
     selection_matches,
     strata_match,
     strata_table,
-    h,
 )
 
 SPEC = "spotcheck-draw/1"
