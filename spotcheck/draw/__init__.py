@@ -53,19 +53,21 @@ def verify(record: Any) -> str | None:
 
     A record that is not a JSON object, or names no known version, fails ``spec``.
     """
-    if not isinstance(record, Mapping):
-        return "spec"
-    spec = record.get("spec")
-    version = SPECS.get(spec) if isinstance(spec, str) else None
+    version = _version(record)
     if version is None:
         return "spec"
     return version.verify(record)
 
 
+def _version(record: Any) -> Any:
+    """Return the module of the version a record names, or None (not an object, or no known text)."""
+    spec = record.get("spec") if isinstance(record, Mapping) else None
+    return SPECS.get(spec) if isinstance(spec, str) else None
+
+
 def checks_of(record: Any) -> tuple[str, ...]:
     """Return the checks that ``verify`` makes of this record, in order (the spec check first)."""
-    spec = record.get("spec") if isinstance(record, Mapping) else None
-    version = SPECS.get(spec) if isinstance(spec, str) else None
+    version = _version(record)
     if version is None or version is v2:
         return v2.CHECKS
     return ("spec", *version.CHECKS)
