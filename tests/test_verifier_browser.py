@@ -276,3 +276,27 @@ def test_the_browser_agrees_with_python_on_every_well_formedness_rule(browser, l
     # The cases reach every check, and some are valid.
     assert set(expected) >= {"valid", "spec", "commitment", "frame", "pool", "params", "seed", "strata", "teams"}
     page.context.close()
+
+
+def test_the_browser_verifies_a_published_failed_draw(browser, live_server, district, departments):
+    """A failed draw's record is public (draw-v2 §7) and the portal's verifier accepts it as a failure."""
+    from spotcheck.directory.models import Conflict, Entity, Inspector
+    from spotcheck.draws.models import Commitment
+    from tests.conftest import approved_plan, draw_run, run_command
+
+    Inspector.objects.filter(department=departments["WJW"]).exclude(cert_no="W001").delete()
+    w001 = Inspector.objects.get(cert_no="W001")
+    Conflict.objects.bulk_create([Conflict(inspector=w001, uscc=e.uscc, status="confirmed")
+                                  for e in Entity.objects.all()])
+    plan = approved_plan(departments=("SCJGJ", "WJW"), items=("SCJGJ-001", "WJW-001"))
+    run_command("draw_commit", str(plan.pk))
+    assert draw_run(plan)[0] == 1
+    c = Commitment.objects.get()
+    page = browser.new_context().new_page()
+    page.goto(f"{live_server.url}/public/plans/{plan.pk}/")
+    page.click("text=在浏览器中验证")
+    page.click("#load-plan")
+    page.wait_for_selector("#verify-status[data-result]", timeout=120_000)
+    assert page.get_attribute("#verify-status", "data-result") == "valid"
+    assert c.record and "failure" in c.record
+    page.context.close()
