@@ -13,6 +13,10 @@ urlpatterns = [
     path("catalog/", include("spotcheck.catalog.urls")),
     path("plans/", include("spotcheck.draws.urls")),
     path("plans/", include("spotcheck.plans.urls")),
+    path("tasks/", include("spotcheck.results.urls")),
+    path("sheets/", include("spotcheck.results.sheet_urls")),
+    path("archive/", include("spotcheck.results.archive_urls")),
+    path("public/", include("spotcheck.results.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 

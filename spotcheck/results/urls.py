@@ -1,0 +1,6 @@
+"""Field work, review, follow-up and corrections (staff)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "results"
+urlpatterns: list = []
