@@ -336,3 +336,16 @@ def test_both_command_line_verifiers_name_each_tampering(tmp_path):
         assert result.returncode == 1 and json.loads(result.stdout) == {"valid": False, "failed": check}
     for path in (*V1, *V2, FAILED):
         assert run_command("verify_draw", str(path)) == (0, {"valid": True})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    | st.lists(st.tuples(st.text(max_size=3), st.text(max_size=3)), max_size=3),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_records_are_written_exactly_as_the_standard_encoder_writes_them(value):
+    assert draw.dumps(value) == json.dumps(value, indent=1, ensure_ascii=False)

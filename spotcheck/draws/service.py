@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from spotcheck import draw
 from spotcheck.audit.log import actor_name, record
+from spotcheck.directory.imports import insert_rows
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
 from spotcheck.inspections.models import Task, TaskMember
@@ -255,23 +256,23 @@ def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str
 
 
 def _create_tasks(plan: Plan, c: Commitment, result: dict[str, Any], actor: Any) -> None:
+    """Create one task per selected entity, with its team (leader first), in the draw's transaction."""
     codes = [s["entity"] for s in result["selected"]]
     entities = dict(Entity.objects.filter(uscc__in=codes).values_list("uscc", "pk"))
     certs = {m for s in result["selected"] for m in s["team"]}
     inspectors = dict(Inspector.objects.filter(cert_no__in=certs).values_list("cert_no", "pk"))
-    tasks = Task.objects.bulk_create([
+    # One prepared INSERT each (bulk_create compiles its SQL every few dozen rows on SQLite).
+    insert_rows(Task, [
         Task(plan=plan, commitment=c, entity_id=entities[s["entity"]], stratum=s["stratum"], ticket=s["ticket"],
              order=i + 1, items=list(plan.items))
         for i, s in enumerate(result["selected"])
-    ], batch_size=500)
-    tasks_by_entity = {t.entity_id: t for t in tasks}
-    if any(t.pk is None for t in tasks):  # backends that do not return ids from bulk inserts
-        tasks_by_entity = {t.entity_id: t for t in Task.objects.filter(plan=plan)}
-    TaskMember.objects.bulk_create([
-        TaskMember(task=tasks_by_entity[entities[s["entity"]]], inspector_id=inspectors[cert], position=p)
+    ])
+    task_of = dict(Task.objects.filter(commitment=c).values_list("entity_id", "pk"))
+    insert_rows(TaskMember, [
+        TaskMember(task_id=task_of[entities[s["entity"]]], inspector_id=inspectors[cert], position=p)
         for s in result["selected"] for p, cert in enumerate(s["team"])
-    ], batch_size=500)
-    record(actor, "tasks_create", "plan", plan.number, {"tasks": len(tasks), "attempt": c.attempt})
+    ])
+    record(actor, "tasks_create", "plan", plan.number, {"tasks": len(codes), "attempt": c.attempt})
 
 
 def drawn_commitment(plan: Plan) -> Commitment | None:
