@@ -238,7 +238,8 @@ def test_public_downloads_of_a_drawn_plan(district, client):
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages).replace("\n", "")
     record = json.loads(c.record)
-    for expected in (plan.number, c.commitment, c.seed, ENTROPY, "随机抽查抽取证明", record["selected"][0]["entity"]):
+    for expected in (plan.number, c.commitment, c.seed, c.params_digest, ENTROPY, "随机抽查抽取证明", "spotcheck-draw/2",
+                     record["selected"][0]["entity"]):
         assert expected in text, expected
 
 
