@@ -24,7 +24,7 @@ from spotcheck.audit.models import AuditEntry
 from spotcheck.directory.models import Inspector
 from spotcheck.inspections.models import Task
 from spotcheck.results import service
-from spotcheck.results.models import Result
+from spotcheck.results.models import Category, Result
 from spotcheck.results.sheet import HEADERS, KEYS, import_sheet
 from tests.conftest import run_command
 from tests.test_results import GOOD, drawn, member
@@ -112,6 +112,13 @@ def test_the_xlsx_template_has_one_row_per_task_and_item_and_the_allowed_codes(t
     help_cells = {str(v) for row in book["填写说明"].iter_rows(values_only=True) for v in row if v}
     assert {"onsite", "实地核查", "no_issue", "未发现问题", "pending_action", "发现问题待后续处理",
             "rectification", "责令改正并跟踪", plan.number} <= help_cells
+    # Drop-down lists of the Chinese texts for method, result and follow-up, read from 填写说明.
+    lists = {}
+    for validation in sheet.data_validations.dataValidation:
+        cells = validation.formula1.split("!")[1].replace("$", "")
+        lists[str(validation.sqref).split(":")[0][0]] = [c.value for row in book["填写说明"][cells] for c in row]
+    assert lists["I"] == [str(label) for label in Category.labels]
+    assert lists["E"][:2] == ["书面检查", "实地核查"] and lists["J"][0] == "无需后续处置"
     leader = tasks[0].members.get(position=0).inspector
     assert any(leader.cert_no in cell for cell in help_cells)  # each task's team, leader first
 
@@ -198,6 +205,17 @@ def test_results_entered_from_the_sheet_replace_the_teams_drafts(tmp_path, plan)
     assert run_command("import_results", str(plan.pk), str(path))[0] == 0
     assert Result.objects.get(task=task, item_code="SCJGJ-001").checked == "核查经营场所和公示信息"
     assert Result.objects.filter(task=task).count() == len(ITEMS)
+
+
+def test_a_joint_plans_sheet_enters_each_departments_items(tmp_path, district):
+    joint = drawn(departments=("SCJGJ", "WJW"), items=("SCJGJ-001", "WJW-001"), starts_on="2026-01-01",
+                  ends_on="2026-12-31")
+    path, _, rows = filled_csv(tmp_path, joint)
+    assert {r[Z["item"]] for r in rows} == {"SCJGJ-001", "WJW-001"}
+    code, out = run_command("import_results", str(joint.pk), str(path))
+    assert code == 0 and out["tasks"] == joint.tasks.count()
+    assert dict(Result.objects.values_list("item_code", "department__code").distinct()) == {
+        "SCJGJ-001": "SCJGJ", "WJW-001": "WJW"}
 
 
 # --- Bad sheets: each refused with its row number, nothing changed -----------------------------
@@ -384,6 +402,31 @@ def test_an_empty_or_unreadable_file_is_refused(tmp_path, plan):
     assert code == 1 and out["errors"][0]["column"] == "file"
     code, out = run_command("import_results", str(plan.pk), str(tmp_path / "missing.csv"))
     assert code == 1 and "找不到文件" in out["error"]
+
+
+def test_the_service_enters_a_tasks_rows_together_and_only_for_those_who_may(plan, personas):
+    """service.enter_sheet_results re-checks what the sheet checked: under the task's lock, all or nothing."""
+    task = tasks_of(plan)[0]
+    row = {**GOOD, "inspected_on": today_in(plan)}
+    before = state()
+    with pytest.raises(service.ResultRefused) as refused:
+        service.enter_sheet_results(task, {"SCJGJ-001": row}, None)
+    assert refused.value.errors == {"SCJGJ-002": "缺少该事项（一个任务的各事项须一并录入）"}
+    with pytest.raises(service.ResultRefused) as refused:
+        service.enter_sheet_results(task, {"SCJGJ-001": row, "SCJGJ-002": {**row, "category": ""}}, None)
+    assert "请填写检查结果" in refused.value.errors["SCJGJ-002"]
+    for who in (member(task, 1), personas["olga"], User.objects.create(username="h2", role=Role.DEPT_HEAD,
+                                                                       department=personas["olga"].department)):
+        with pytest.raises(service.ResultRefused) as refused:
+            service.enter_sheet_results(task, {"SCJGJ-001": row, "SCJGJ-002": row}, who)
+        assert refused.value.status == 403
+    assert state() == before
+    service.enter_sheet_results(task, {"SCJGJ-001": row, "SCJGJ-002": row}, personas["henry"])
+    task.refresh_from_db()
+    assert task.status == "entered" and task.submitted_by == "user:henry"
+    with pytest.raises(service.ResultRefused) as refused:  # submitted: frozen
+        service.enter_sheet_results(task, {"SCJGJ-001": row, "SCJGJ-002": row}, None)
+    assert refused.value.status == 409
 
 
 # --- Review and export --------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def _add_choices(sheet: Any, header: Sequence[str], last_row: int) -> None:
 
 def _write_help(book: Any, plan: Plan, tasks: Sequence[Task]) -> None:
     start, end = plan.starts_on or dt.date(plan.year, 1, 1), plan.ends_on or dt.date(plan.year, 12, 31)
-    sheet = _new_sheet(book, HELP_TITLE, ["代码", "中文", "说明"], [24, 40, 60])
+    sheet = _new_sheet(book, HELP_TITLE, ["项目或代码", "内容或中文", "说明"], [24, 40, 60])
     lines = [
         ("计划", plan.number, plan.name),
         ("实施期间", f"{start} 至 {end}", "检查日期须在此期间内，且不晚于填表当天；格式 YYYY-MM-DD"),
