@@ -506,3 +506,68 @@ def tasks_of(user: Any) -> Iterable[Task]:
         return Task.objects.none()
     return (Task.objects.filter(members__inspector_id=inspector_id)
             .select_related("entity", "plan").order_by("-plan__year", "plan_id", "order"))
+
+
+# --- The results sheet (检查结果表) ----------------------------------------------------------
+
+
+def may_enter_sheet(task: Task, user: Any) -> bool:
+    """The task's leader, or an administrator or head of the plan's lead department, enters a whole sheet.
+
+    The command-line operator (``None``) acts as the team.
+    """
+    if user is None:
+        return True
+    if (getattr(user, "role", None) in (Role.DEPT_ADMIN, Role.DEPT_HEAD)
+            and user.department_id == task.plan.lead_department_id):
+        return True
+    member = membership(task, user)
+    return member is not None and member.position == 0
+
+
+def enter_sheet_results(task: Task, rows: Mapping[str, Mapping[str, Any]], actor: Any) -> Task:
+    """Enter every item's complete result from the results sheet and submit the task.
+
+    ``rows`` maps each of the task's item codes to the row's fields (ENTRY_FIELDS).
+    A task's rows are entered together: an item missing, an unknown item or any
+    bad field refuses the whole task. Side effects: one ``result_enter`` audit
+    entry per item (``"via": "sheet"``) and one ``result_submit``, in the
+    caller's transaction when there is one.
+    """
+    with transaction.atomic():
+        task = _locked(task)
+        _require_state(task, *EDITABLE)
+        if not may_enter_sheet(task, actor):
+            raise ResultRefused("只有该任务的组长或牵头部门的管理员、负责人可以上传检查结果表", 403)
+        errors: dict[str, str] = {}
+        for code in task.items:
+            if code not in rows:
+                errors[code] = "缺少该事项（一个任务的各事项须一并录入）"
+        for code in rows:
+            if code not in task.items:
+                errors[code] = f"事项“{code}”不在本任务中"
+        values: dict[str, dict[str, Any]] = {}
+        for code in task.items:
+            if code in rows:
+                entry = check_entry(task, code, rows[code], complete=True)
+                if entry.errors:
+                    errors[code] = "；".join(entry.errors.values())
+                values[code] = entry.values
+        if errors:
+            raise ResultRefused("检查结果表有误，未保存：" + "；".join(f"{c}（{e}）" for c, e in errors.items()),
+                                400, errors)
+        actor_text = actor_name(actor)
+        for code in task.items:
+            _store(task, code, values[code], actor_text)
+            record(actor, "result_enter", "task", task.pk, {"item": code, "via": "sheet",
+                                                            **_audit_values(values[code])})
+        task.status = TaskStatus.ENTERED
+        task.submitted_at = timezone.now()
+        task.submitted_by = actor_text
+        task.completed_on = max(v["inspected_on"] for v in values.values())
+        task.return_reason = ""
+        task.save(update_fields=["status", "submitted_at", "submitted_by", "completed_on", "return_reason"])
+        record(actor, "result_submit", "task", task.pk, {"plan": task.plan.number, "entity": task.entity.uscc,
+                                                         "completed_on": task.completed_on.isoformat(),
+                                                         "via": "sheet"})
+    return task
