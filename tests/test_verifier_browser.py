@@ -278,7 +278,7 @@ def test_the_browser_agrees_with_python_on_every_well_formedness_rule(browser, l
     page.context.close()
 
 
-def test_the_browser_verifies_a_published_failed_draw(browser, live_server, district, departments):
+def test_the_browser_verifies_a_published_failed_draw(browser, live_server, district, departments):  # noqa: F811
     """A failed draw's record is public (draw-v2 §7) and the portal's verifier accepts it as a failure."""
     from spotcheck.directory.models import Conflict, Entity, Inspector
     from spotcheck.draws.models import Commitment
