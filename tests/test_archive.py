@@ -367,3 +367,32 @@ def test_the_command_refuses_a_plan_with_tasks_not_done(plan):
     first = plan.tasks.order_by("order").first()
     assert code == 1 and "尚未办结" in data["error"] and first.entity.uscc in data["error"]
     assert not PlanArchive.objects.exists()
+
+
+def test_the_plan_page_links_to_its_archive(plan, personas, login):
+    link = reverse("archive:plan", args=[plan.pk])
+    assert link in login(personas["alice"]).get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    assert link not in login(personas["ian"]).get(reverse("plans:detail", args=[plan.pk])).content.decode()
+
+
+def test_a_job_delivered_twice_runs_once_and_a_lost_job_does_not_block(done_plan, personas, login, settings):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "archive_background_tasks": 1}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from spotcheck.results.archive import run_archive_job
+
+    alice = login(personas["alice"])
+    url = reverse("archive:plan", args=[done_plan.pk])
+    alice.post(url)
+    lost = PlanArchive.objects.get()
+    PlanArchive.objects.filter(pk=lost.pk).update(status="running",
+                                                  created_at=timezone.now() - timezone.timedelta(hours=7))
+    page = alice.get(url).content.decode()
+    assert "归档任务中断" in page and "progress.js" not in page
+    alice.post(url)
+    job = PlanArchive.objects.exclude(pk=lost.pk).get()
+    run_archive_job.call(job.pk)
+    run_archive_job.call(job.pk)  # delivered again: nothing happens
+    job.refresh_from_db()
+    assert job.status == "done" and AuditEntry.objects.filter(action="plan_archive").count() == 1
+    run_archive_job.call(lost.pk)  # the lost one, if its worker comes back, does not run either
+    assert PlanArchive.objects.get(pk=lost.pk).status == "failed"

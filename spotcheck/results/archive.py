@@ -14,6 +14,7 @@ tasks runs as a background task (django-tasks) with progress; a small one at onc
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -60,6 +61,9 @@ RECORDED = (TaskStatus.PUBLISHED, TaskStatus.ARCHIVED)
 # Tasks that no longer keep a plan open (a published one also needs its follow-up done).
 DONE = (TaskStatus.PUBLISHED, TaskStatus.CANCELLED, TaskStatus.ARCHIVED)
 Progress = Callable[[int, int], None]
+# A job queued or running longer than this is taken as lost (its worker stopped): it no longer
+# keeps the lead department from starting the archive again.
+STALE_AFTER = dt.timedelta(hours=6)
 
 
 # --- The record form of one task (随机抽查情况记录表) ----------------------------------------
@@ -352,8 +356,10 @@ def start_archive(plan: Plan, user: Any) -> PlanArchive:
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         check_archivable(plan, user)
-        if plan.archives.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
+        unfinished = plan.archives.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        if unfinished.filter(created_at__gt=timezone.now() - STALE_AFTER).exists():
             raise ResultRefused("本计划的归档正在进行中，请稍候", 409)
+        unfinished.update(status=JobStatus.FAILED, error="归档任务中断", finished_at=timezone.now())
         count = plan.tasks.filter(status__in=RECORDED).count()
         archive = PlanArchive.objects.create(plan=plan, created_by=user, created_by_name=actor_name(user),
                                              total=count + 3)
@@ -365,9 +371,10 @@ def start_archive(plan: Plan, user: Any) -> PlanArchive:
 
 
 def execute(archive: PlanArchive) -> PlanArchive:
-    """Run an archive job, saving its progress as it goes; a refusal is kept with its reason."""
+    """Run a queued archive job, saving its progress as it goes; a refusal is kept with its reason."""
+    if not PlanArchive.objects.filter(pk=archive.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING):
+        return archive  # already run (a task delivered twice)
     archive.status = JobStatus.RUNNING
-    archive.save(update_fields=["status"])
     last = [0.0]
 
     def progress(done: int, total: int) -> None:

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spotcheck.accounts.access import AuthedRequest, roles, sees_all_departments, staff
@@ -14,6 +15,7 @@ from spotcheck.accounts.models import Role
 from spotcheck.plans.models import Plan
 from spotcheck.results.archive import (
     RECORDED,
+    STALE_AFTER,
     current_archive,
     may_archive,
     record_form_name,
@@ -81,9 +83,11 @@ def plan_archive(request: AuthedRequest, pk: int) -> HttpResponseBase:
         return redirect("archive:plan", pk=plan.pk)
     built = current_archive(plan)
     job = plan.archives.first()
+    running = job is not None and not job.finished and job.created_at > timezone.now() - STALE_AFTER
     undone = undone_tasks(plan) if built is None else []
     return render(request, "results/archive_plan.html", {
-        "plan": plan, "built": built, "job": job, "undone": undone[:SHOWN_UNDONE], "undone_count": len(undone),
+        "plan": plan, "built": built, "job": job, "running": running,
+        "undone": undone[:SHOWN_UNDONE], "undone_count": len(undone),
         "task_count": plan.tasks.count(), "may_archive": may_archive(plan, request.user),
     })
 
