@@ -309,11 +309,12 @@ def archive_plan(plan: Plan, actor: Any, *, archive: PlanArchive | None = None,
     except Exception as exc:
         if archive.file:
             archive.file.delete(save=False)
-        refused = isinstance(exc, ResultRefused)
-        PlanArchive.objects.filter(pk=archive.pk).update(
-            status=JobStatus.REFUSED if refused else JobStatus.FAILED, finished_at=timezone.now(), file="",
-            error=exc.message if isinstance(exc, ResultRefused)
-            else "归档出错，请联系管理员 / the archive failed unexpectedly")
+        if isinstance(exc, ResultRefused):
+            status, reason = JobStatus.REFUSED, exc.message
+        else:
+            status, reason = JobStatus.FAILED, "归档出错，请联系管理员 / the archive failed unexpectedly"
+        PlanArchive.objects.filter(pk=archive.pk).update(status=status, error=reason, file="",
+                                                         finished_at=timezone.now())
         raise
     archive.refresh_from_db()
     return archive
