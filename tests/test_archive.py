@@ -396,3 +396,15 @@ def test_a_job_delivered_twice_runs_once_and_a_lost_job_does_not_block(done_plan
     assert job.status == "done" and AuditEntry.objects.filter(action="plan_archive").count() == 1
     run_archive_job.call(lost.pk)  # the lost one, if its worker comes back, does not run either
     assert PlanArchive.objects.get(pk=lost.pk).status == "failed"
+
+
+def test_a_failed_build_leaves_nothing_behind(done_plan, personas, monkeypatch):
+    def broken(task, font_config=None):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(archive, "record_form_pdf", broken)
+    with pytest.raises(RuntimeError):
+        archive_plan(done_plan, personas["alice"])
+    nothing_archived(done_plan)
+    job = PlanArchive.objects.get()
+    assert job.status == "failed" and "归档出错" in job.error and not job.file
