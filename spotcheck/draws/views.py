@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +18,9 @@ from spotcheck import draw
 from spotcheck.accounts.access import AuthedRequest, public, roles, staff
 from spotcheck.accounts.models import Role
 from spotcheck.directory.exports import download, safe_cell
-from spotcheck.directory.models import Entity, Inspector
-from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
+from spotcheck.directory.models import Inspector
+from spotcheck.draws.certificate import certificate_pdf, selected
+from spotcheck.draws.models import CommitmentStatus, Witness
 from spotcheck.draws.service import (
     DrawRefused,
     commit,
@@ -144,23 +144,11 @@ def ceremony(request: AuthedRequest, pk: int) -> HttpResponseBase:
                     return redirect("draws:ceremony", pk=pk)
                 return redirect("draws:ceremony", pk=pk)
     return render(request, "draws/ceremony.html", {
-        "plan": plan, "c": c, "form": form, "result": _result(c) if c.status == CommitmentStatus.DRAWN else None,
+        "plan": plan, "c": c, "form": form, "result": selected(c) if c.status == CommitmentStatus.DRAWN else None,
         "may_run": request.user.role == Role.DEPT_ADMIN and request.user.department_id == plan.lead_department_id,
         "entropy_warning": warning, "too_early": c.planned_draw_at and timezone.now() < c.planned_draw_at,
         "min_witnesses": settings.SPOTCHECK["min_witnesses"],
     })
-
-
-def _result(c: Commitment) -> list[dict]:
-    """The selected list for people: names of entities and inspectors beside their codes."""
-    record = c.record_data()
-    codes = [s["entity"] for s in record["selected"]]
-    names = dict(Entity.objects.filter(uscc__in=codes).values_list("uscc", "name"))
-    certs = {m for s in record["selected"] for m in s["team"]}
-    people = {i.cert_no: i for i in Inspector.objects.filter(cert_no__in=certs).select_related("department")}
-    return [{**s, "order": n, "name": names.get(s["entity"], ""),
-             "members": [people.get(m) or m for m in s["team"]]}
-            for n, s in enumerate(record["selected"], 1)]
 
 
 # --- Public (一公开) --------------------------------------------------------------------
@@ -198,7 +186,7 @@ def selected_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponseBa
     rows = ([s["order"], s["entity"], s["name"], s["stratum"], s["ticket"],
              ";".join(m.cert_no if isinstance(m, Inspector) else m for m in s["members"]),
              ";".join(m.name if isinstance(m, Inspector) else "" for m in s["members"])]
-            for s in _result(c))
+            for s in selected(c))
     return download(fmt, f"selected-{pk}", ["order", "uscc", "name", "stratum", "ticket", "team", "team_names"],
                     ([safe_cell(v) for v in row] for row in rows))
 
@@ -210,13 +198,7 @@ def certificate(request: AuthedRequest, pk: int) -> HttpResponseBase:
     c = drawn_commitment(plan)
     if c is None:
         raise Http404
-    html = render_to_string("draws/certificate.html", {
-        "plan": plan, "c": c, "record": c.record_data(), "result": _result(c),
-        "witnesses": c.witnesses.all(), "participants": plan.participants.select_related("department"),
-    })
-    from weasyprint import HTML
-
-    pdf = HTML(string=html).write_pdf()
+    pdf = certificate_pdf(plan, c)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="draw-certificate-{pk}.pdf"'
     return response
@@ -240,7 +222,7 @@ def public_draw_context(plan: Plan) -> dict:
     return {
         "commitments": commitments,
         "drawn": drawn,
-        "result": _result(drawn) if drawn else None,
+        "result": selected(drawn) if drawn else None,
         "record": drawn.record_data() if drawn else None,
         "witnesses": drawn.witnesses.all() if drawn else [],
     }

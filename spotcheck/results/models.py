@@ -9,11 +9,12 @@ follow-up is recorded as done.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from spotcheck.catalog.models import Method
-from spotcheck.directory.models import Department, Entity
+from spotcheck.directory.models import Department, Entity, JobStatus
 from spotcheck.inspections.models import Task
 
 
@@ -195,3 +196,52 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.decision}"
+
+
+def archive_path(instance: PlanArchive, filename: str) -> str:
+    return f"archives/plan-{instance.plan_id}/{filename}"
+
+
+class PlanArchive(models.Model):
+    """A plan's archive (入卷归档): one ZIP of every task's record form, the draw and the results.
+
+    One row per attempt to build it, with its progress; the built one holds the
+    file (stored through Django's storage API) and its SHA-256, which the audit
+    entry ``plan_archive`` repeats.
+    """
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="archives",
+                             verbose_name=_("抽查计划"))
+    status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("未完成的原因"), blank=True)
+    file = models.FileField(_("归档文件"), upload_to=archive_path, max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="plan_archives")
+    created_by_name = models.CharField(_("归档人"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("计划归档")
+        verbose_name_plural = _("计划归档")
+        ordering = ["plan", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan"], condition=models.Q(status="done"), name="one_archive_per_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (JobStatus.DONE, JobStatus.REFUSED):
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.REFUSED, JobStatus.FAILED)

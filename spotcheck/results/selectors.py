@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from spotcheck.accounts.access import sees_all_departments
 from spotcheck.inspections.models import Task, TaskStatus
 from spotcheck.results.models import Result
 
@@ -87,3 +88,17 @@ def public_results(*, query: str = "", department: str = "", year: Any = None,
         results = results.filter(category=category)
     return results.select_related("entity", "department", "task__plan", "corrects").order_by("-published_at",
                                                                                               "-pk")
+
+
+def visible_tasks(user: Any) -> QuerySet[Task]:
+    """Return the tasks a staff member may read: the coordinator all; else their team's and their
+    department's plans' (a joint plan's task belongs to each of its departments)."""
+    tasks = Task.objects.all()
+    if sees_all_departments(user):
+        return tasks
+    seen = Q(pk__in=[])
+    if getattr(user, "inspector_id", None) is not None:
+        seen |= Q(members__inspector_id=user.inspector_id)
+    if getattr(user, "department_id", None) is not None:
+        seen |= Q(plan__participants__department_id=user.department_id)
+    return tasks.filter(seen).distinct()

@@ -1,0 +1,38 @@
+"""The selected list of a draw for people, and the printable draw certificate (抽取证明).
+
+Shared by the draw's pages and the plan's archive (入卷归档), which puts the same
+certificate in its ZIP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from spotcheck.directory.models import Entity, Inspector
+from spotcheck.draws.models import Commitment
+from spotcheck.plans.models import Plan
+
+
+def selected(c: Commitment) -> list[dict[str, Any]]:
+    """Return the selected list for people: names of entities and inspectors beside their codes."""
+    record = c.record_data()
+    codes = [s["entity"] for s in record["selected"]]
+    names = dict(Entity.objects.filter(uscc__in=codes).values_list("uscc", "name"))
+    certs = {m for s in record["selected"] for m in s["team"]}
+    people = {i.cert_no: i for i in Inspector.objects.filter(cert_no__in=certs).select_related("department")}
+    return [{**s, "order": n, "name": names.get(s["entity"], ""),
+             "members": [people.get(m) or m for m in s["team"]]}
+            for n, s in enumerate(record["selected"], 1)]
+
+
+def certificate_pdf(plan: Plan, c: Commitment) -> bytes:
+    """Render the draw certificate of a drawn commitment as an A4 PDF with CJK fonts."""
+    html = render_to_string("draws/certificate.html", {
+        "plan": plan, "c": c, "record": c.record_data(), "result": selected(c),
+        "witnesses": c.witnesses.all(), "participants": plan.participants.select_related("department"),
+    })
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
