@@ -18,9 +18,10 @@ from pypdf import PdfReader
 from spotcheck.audit.models import AuditEntry
 from spotcheck.inspections.models import Task
 from spotcheck.results import archive, service
-from spotcheck.results.archive import CSV_COLUMNS, NO_FEE, archive_plan, undone_tasks
+from spotcheck.results.archive import NO_FEE, archive_plan, undone_tasks
 from spotcheck.results.models import PlanArchive, Result
 from spotcheck.results.service import ResultRefused
+from spotcheck.results.sheet import EXPORT_HEADERS, EXPORT_KEYS
 from tests.conftest import ITEM_HEADER, csv_bytes, item_row, run_command
 from tests.test_results import GOOD, PNG, drawn, enter_all, member
 
@@ -225,12 +226,12 @@ def test_archiving_builds_one_zip_then_archives_the_tasks_and_closes_the_plan(do
     raw = z.read("results.csv")
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == CSV_COLUMNS and len(rows) == 1 + len(tasks)
-    by_code = {row[1]: dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]}
+    assert rows[0] == [EXPORT_HEADERS[key] for key in EXPORT_KEYS] and len(rows) == 1 + len(tasks)
+    by_code = {row[1]: dict(zip(EXPORT_KEYS, row, strict=True)) for row in rows[1:]}
     assert set(by_code) == {t.entity.uscc for t in tasks}
     row = by_code[tasks[0].entity.uscc]
     assert row["findings"] == "'=HYPERLINK(\"http://x\")" and row["result"] == "未发现问题"
-    assert row["plan"] == done_plan.number and row["department"] == "SCJGJ" and row["inspected_on"]
+    assert row["plan"] == done_plan.number and row["department"] == "区市场监管局" and row["inspected_on"]
     assert by_code[tasks[1].entity.uscc]["follow_up"] == "责令改正并跟踪"
     manifest = json.loads(z.read("manifest.json"))
     assert manifest["tasks"] == len(tasks) and manifest["plan"] == done_plan.number

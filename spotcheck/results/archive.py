@@ -22,7 +22,7 @@ import logging
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.conf import settings
@@ -36,7 +36,6 @@ from django_tasks import task as background_task
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import actor_name, record
 from spotcheck.catalog.models import InspectionItem, ListStatus
-from spotcheck.directory.exports import safe_cell, write_table
 from spotcheck.directory.models import JobStatus
 from spotcheck.draws.certificate import certificate_pdf
 from spotcheck.draws.service import drawn_commitment
@@ -52,6 +51,7 @@ from spotcheck.results.models import (
     Sample,
 )
 from spotcheck.results.service import ResultRefused, plan_period
+from spotcheck.results.sheet import published_results, write_export
 
 log = logging.getLogger(__name__)
 
@@ -200,31 +200,11 @@ def fingerprint(plan: Plan) -> str:
 
 # --- The CSV of the plan's published results -------------------------------------------------
 
-CSV_COLUMNS = ["task", "code", "name", "item", "method", "inspected_on", "checked", "findings", "result",
-               "follow_up", "inspectors", "department", "plan", "published_at", "id", "corrects",
-               "correction_reason"]
-
-
-def results_rows(plan: Plan) -> Iterator[list[Any]]:
-    """Yield the plan's published results, corrections beside the entries they correct, formula-safe.
-
-    The columns of the results sheet (spec/interfaces.md) in Chinese labels, which
-    the sheet reads back, then department, plan number and publication date.
-    """
-    results = (Result.objects.filter(task__plan=plan, published_at__isnull=False)
-               .select_related("task", "entity", "department").order_by("task__order", "item_code", "pk"))
-    for r in results.iterator(chunk_size=2000):
-        yield [safe_cell(v) for v in (
-            r.task_id, r.entity.uscc, r.entity.name, r.item_code, r.get_method_display(),
-            r.inspected_on.isoformat() if r.inspected_on else "", r.checked, r.findings, r.get_category_display(),
-            r.get_follow_up_display(), ";".join(r.inspectors), r.department.code, plan.number,
-            timezone.localtime(r.published_at).isoformat(timespec="seconds") if r.published_at else "",
-            r.pk, r.corrects_id or "", r.correction_reason)]
-
 
 def results_csv(plan: Plan) -> bytes:
+    """Return the plan's published results as ``export_results`` writes them (Chinese headers)."""
     buffer = io.BytesIO()
-    write_table(buffer, "csv", CSV_COLUMNS, results_rows(plan))
+    write_export(buffer, "csv", published_results(plan=plan))
     return buffer.getvalue()
 
 
