@@ -60,6 +60,16 @@ def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser
     page.wait_for_function(state(form, "saved"))
     assert Result.objects.get().checked == "核对营业执照、经营场所和年报公示信息"
 
+    # A request that fails keeps the draft, which the next page load restores and sends.
+    page.route("**/save/", lambda route: route.abort())
+    page.fill(f"{form} textarea[name=findings]", "经营场所与登记住所一致")
+    page.wait_for_function(f"() => document.querySelector('{form} .save-status').textContent.includes('暂存')")
+    page.unroute("**/save/")
+    assert Result.objects.get().findings == ""
+    page.reload()
+    page.wait_for_function(state(form, "saved"))
+    assert Result.objects.get().findings == "经营场所与登记住所一致"
+
     page.reload()
     assert page.input_value(f"{form} textarea[name=checked]") == "核对营业执照、经营场所和年报公示信息"
     assert page.input_value(f"{form} select[name=category]") == "no_issue"
