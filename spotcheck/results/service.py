@@ -468,6 +468,12 @@ def record_follow_up(task: Task, user: Any, *, action: str, done_on: Any, done_b
     return follow_up
 
 
+def may_correct(task: Task, result: Result, user: Any) -> bool:
+    """A head of the lead department or of the result's department (更正已公示的检查结果)."""
+    return is_reviewer(task, user) or (getattr(user, "role", None) == Role.DEPT_HEAD
+                                       and user.department_id == result.department_id)
+
+
 def correct(result: Result, data: Mapping[str, Any], user: Any, reason: str) -> Result:
     """Correct a published result: a new entry linked to the old, with a reason; both stay public.
 
@@ -478,8 +484,7 @@ def correct(result: Result, data: Mapping[str, Any], user: Any, reason: str) -> 
         task = _locked(result.task)
         _require_state(task, TaskStatus.PUBLISHED)
         result = Result.objects.select_for_update().get(pk=result.pk)
-        if user is not None and not (is_reviewer(task, user) or (
-                getattr(user, "role", None) == Role.DEPT_HEAD and user.department_id == result.department_id)):
+        if user is not None and not may_correct(task, result, user):
             raise ResultRefused("只有负责人可以更正已公示的检查结果", 403)
         if result.published_at is None or Result.objects.filter(corrects=result).exists():
             raise ResultRefused("只能更正已公示且未被更正的检查结果", 409)
