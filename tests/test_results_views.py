@@ -500,3 +500,24 @@ def test_the_start_page_links_the_work_with_counts(task, personas, login):
     assert url("review_queue") in home and '<p class="big">1</p>' in home
     assert url("overdue") in page_of(login(personas["coordinator"]).get(reverse("home")))
     assert url("overdue") not in page_of(login(personas["wanda"]).get(reverse("home")))
+
+
+def test_the_task_page_links_the_offline_sheet_and_the_archive_form(district, personas, login):
+    from django.urls import reverse
+
+    from spotcheck.results import service as results_service
+    from tests.test_results import GOOD, drawn, member, today_in
+
+    plan = drawn(starts_on="2026-01-01")
+    task = plan.tasks.order_by("order").first()
+    leader = member(task, 0)
+    page = login(leader).get(reverse("results:task", args=[task.pk])).content.decode()
+    assert reverse("sheets:task_template", args=[task.pk, "xlsx"]) in page
+    assert reverse("sheets:task_upload", args=[task.pk]) in page
+    assert reverse("archive:task_pdf", args=[task.pk]) not in page
+    results_service.save_entry(task, "SCJGJ-001", {**GOOD, "inspected_on": today_in(plan)}, leader)
+    results_service.submit(task, leader)
+    results_service.approve(task, personas["henry"])
+    page = login(leader).get(reverse("results:task", args=[task.pk])).content.decode()
+    assert reverse("archive:task_pdf", args=[task.pk]) in page
+    assert reverse("sheets:task_upload", args=[task.pk]) not in page
