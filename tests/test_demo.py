@@ -45,3 +45,22 @@ def test_each_demo_login_works(username):
     response = client.post(reverse("login"), {"username": username, "password": demo_password()})
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_demo_has_results_at_every_stage():
+    from spotcheck.results.models import Result
+    from spotcheck.results.selectors import overdue_tasks
+    from spotcheck.results.service import open_problems, tasks_of
+
+    call_command("demo", "--entities", "3000", stdout=io.StringIO())
+    published = Result.objects.filter(published_at__isnull=False)
+    assert published.count() >= 8 and published.filter(category="disclosure_violation").exists()
+    assert list(overdue_tasks())  # one task submitted 30 days after its inspection
+    followed = [t for t in {r.task for r in published} if t.follow_ups.exists()]
+    assert followed and not open_problems(followed[0])
+    inspector = User.objects.get(username="scjg_inspector")
+    assert any(t.status == "pending" for t in tasks_of(inspector))
+    client = Client()
+    assert client.post(reverse("login"), {"username": "scjg_inspector", "password": demo_password()}).status_code == 302
+    assert "我的任务" in client.get(reverse("results:mine")).content.decode()
+    assert verify_chain().ok

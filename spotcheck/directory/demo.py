@@ -100,6 +100,47 @@ def create_plans(year: int) -> None:
             commit(plan, author)
             run(plan, "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1", author,
                 [("刘见证", "deputy", "区人大常委会"), ("周公证", "notary", "重庆市巴南公证处")])
+            create_results(plan, author, head)
+
+
+# What the demo's teams found (result, findings, follow-up), task by task in draw order.
+DEMO_FINDINGS = [
+    ("no_issue", "", "none"), ("no_issue", "", "none"), ("disclosure_violation", "2025年度报告未按期公示",
+                                                          "rectification"),
+    ("no_issue", "", "none"), ("corrected", "经营场所未悬挂营业执照，已当场责令改正", "none"),
+    ("no_activity", "", "none"), ("unreachable", "登记住所无人，电话无法接通", "daily_supervision"),
+    ("no_issue", "", "none"),
+]
+
+
+def create_results(plan, admin, head) -> None:
+    """Give the drawn demo plan results at every stage: published (one followed up), one waiting for
+    review and overdue, the rest for the demo inspector to enter."""
+    from datetime import timedelta
+
+    from spotcheck.results import service
+
+    tasks = list(plan.tasks.order_by("order"))
+    today = timezone.localdate()
+    for n, (task, (category, findings, follow_up)) in enumerate(zip(tasks, DEMO_FINDINGS, strict=False)):
+        day = max(date(plan.year, 1, 1), today - timedelta(days=3 + n))
+        rows = {code: {"method": "onsite", "inspected_on": day, "checked": "核查经营场所、营业执照和年度报告公示信息",
+                       "findings": findings, "category": category, "follow_up": follow_up} for code in task.items}
+        service.enter_sheet_results(task, rows, None)
+        service.approve(task, head)
+    if len(tasks) > len(DEMO_FINDINGS):  # submitted 30 days after its inspection: overdue (R7)
+        task = tasks[len(DEMO_FINDINGS)]
+        day = max(date(plan.year, 1, 1), today - timedelta(days=30))
+        service.enter_sheet_results(task, {code: {"method": "written", "inspected_on": day, "checked": "书面核查",
+                                                  "category": "no_issue"} for code in task.items}, None)
+    followed = tasks[6] if len(tasks) > 6 else None
+    if followed is not None and service.open_problems(followed):
+        service.record_follow_up(followed, admin, action="已复查，营业执照已悬挂", done_on=today, done_by="李执法")
+    # The demo inspector leads the next task waiting for its results.
+    waiting = next((t for t in tasks[len(DEMO_FINDINGS) + 1:]), None)
+    if waiting is not None:
+        leader = waiting.members.get(position=0).inspector
+        User.objects.filter(username="scjg_inspector").update(inspector=leader, display_name=leader.name)
 
 
 DEMO_USERS = [
