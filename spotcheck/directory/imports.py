@@ -73,7 +73,7 @@ def parse_uscc(text: str) -> str:
     if len(code) != 18:
         raise ValueError(f"统一社会信用代码应为18位“{text}” / the code must have 18 characters")
     # python-stdnum takes ~10 µs a code (a directory has a million); for ASCII codes the
-    # same check is done here (tests/test_import_entities.py compares them), others go to it.
+    # same check is done here (tests/test_uscc.py compares them), others go to it.
     if code.isascii():
         valid = _uscc_ok(code)
     else:
