@@ -103,6 +103,53 @@ def test_reimport_updates_and_counts_unchanged(tmp_path, regions):
     assert Entity.objects.get(uscc=make_uscc(2)).status == "revoked"
 
 
+def test_new_and_updated_rows_over_several_batches(tmp_path, regions, monkeypatch):
+    """New rows, changed rows and unchanged rows, in batches of three. On PostgreSQL new rows
+    go in by COPY and changed ones through a staging table; on SQLite by executemany and
+    bulk_update: the counts, the rows and their order are the same."""
+    from spotcheck.directory import imports
+
+    monkeypatch.setattr(imports, "BATCH", 3)
+    code, out = run_file(tmp_path, csv_bytes(HEADER, [row(n) for n in range(1, 8)]))
+    assert code == 0 and (out["created"], out["updated"], out["unchanged"]) == (7, 0, 0)
+    stamps = dict(Entity.objects.values_list("uscc", "updated_at"))
+    changes = {2: {"name": "重庆改名有限公司", "status": "revoked"},
+               3: {"established_on": "", "complaints_12m": "5", "foreign": "是"},
+               5: {"region": "鱼洞街道", "entity_type": "个体工商户"},
+               9: {"industry": "C", "abnormal": "yes"}}
+    second = [1, 2, 3, 4, 8, 5, 9, 6]  # 7 is not in the file: it stays as it was
+    code, out = run_file(tmp_path, csv_bytes(HEADER, [row(n, **changes.get(n, {})) for n in second]))
+    assert code == 0, out
+    assert (out["rows"], out["created"], out["updated"], out["unchanged"]) == (8, 2, 3, 3)
+    assert AuditEntry.objects.filter(action="import_entities").latest("pk").data["updated"] == 3
+
+    def expected(n):
+        values = {"name": f"重庆测试{n}有限公司", "entity_type": "enterprise", "industry": "F",
+                  "region": "500113001", "status": "active", "foreign": False, "abnormal": False,
+                  "serious_violation": False, "complaints_12m": 0, "established_on": "2010-05-01",
+                  "address": "", "legal_representative": "", "credit_risk": ""}
+        values.update({2: {"name": "重庆改名有限公司", "status": "revoked"},
+                       3: {"established_on": None, "complaints_12m": 5, "foreign": True},
+                       5: {"region": "500113002", "entity_type": "individual"},
+                       9: {"industry": "C", "abnormal": True}}.get(n, {}))
+        return values
+
+    state = {
+        e.uscc: {"name": e.name, "entity_type": e.entity_type, "industry": e.industry, "region": e.region.code,
+                 "status": e.status, "foreign": e.foreign, "abnormal": e.abnormal,
+                 "serious_violation": e.serious_violation, "complaints_12m": e.complaints_12m,
+                 "established_on": e.established_on and e.established_on.isoformat(), "address": e.address,
+                 "legal_representative": e.legal_representative, "credit_risk": e.credit_risk}
+        for e in Entity.objects.select_related("region")
+    }
+    assert state == {make_uscc(n): expected(n) for n in range(1, 10)}
+    assert list(Entity.objects.order_by("pk").values_list("uscc", flat=True)) == [
+        make_uscc(n) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9)]
+    now = dict(Entity.objects.values_list("uscc", "updated_at"))
+    assert {n for n in range(1, 8) if now[make_uscc(n)] != stamps[make_uscc(n)]} == {2, 3, 5}
+    assert all(now[make_uscc(n)] > stamps[make_uscc(1)] for n in (2, 3, 5, 8, 9))
+
+
 def test_lower_case_codes_are_upper_cased(tmp_path, regions):
     code = make_uscc(7, prefix="9150011")  # ends in a letter for some serials
     code, out = run_file(tmp_path, csv_bytes(HEADER, [row(1, uscc=make_uscc(1).lower())]))
