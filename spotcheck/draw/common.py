@@ -8,21 +8,22 @@ Standard library only.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import math
 import re
 import secrets
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any
 
 STRATA = ("heightened", "foreign", "general")
 
-Row = tuple[str, str]  # (entity id, stratum)
+Row = Sequence[str]  # (entity id, stratum), a tuple or a list
 
 
 class DrawError(ValueError):
@@ -56,7 +57,7 @@ def _sorted_text(lines: Iterable[str]) -> str:
 
 def frame_text(rows: Iterable[Sequence[str]]) -> str:
     """Return the frame text of §1: sorted lines ``id,stratum``."""
-    return _sorted_text(f"{entity},{stratum}\n" for entity, stratum in rows)
+    return _sorted_text([f"{entity},{stratum}\n" for entity, stratum in rows])
 
 
 def frame_digest(rows: Iterable[Sequence[str]]) -> str:
@@ -161,9 +162,7 @@ def strata_table(rows: Sequence[Row], rules: Mapping[str, Mapping[str, Any]]) ->
 
     Strata are listed by name; a stratum with no candidate is omitted (§1).
     """
-    populations: dict[str, int] = {}
-    for _, stratum in rows:
-        populations[stratum] = populations.get(stratum, 0) + 1
+    populations = Counter(map(itemgetter(1), rows))
     table = []
     for name in sorted(populations):
         if name not in STRATA:
@@ -181,44 +180,49 @@ def strata_table(rows: Sequence[Row], rules: Mapping[str, Mapping[str, Any]]) ->
     return table
 
 
-def _smallest(seed_hex: str, ids: Sequence[str], n: int) -> list[tuple[bytes, str]]:
-    """Return the ``n`` smallest (ticket digest, id) of ``ids``, exactly.
+EVERY = b"\xff" * 33  # above every digest: the whole stratum is kept
 
-    Tickets are uniform, so the n smallest lie, all but certainly, below a bound a
-    few standard deviations above the n/N quantile: only those are kept and sorted.
-    Should fewer than n fall below it, every ticket is ranked instead; either way
-    the answer is exact.
+
+def _bound(n: int, total: int) -> bytes:
+    """Return a bound that the n smallest of ``total`` uniform tickets lie below, all but certainly.
+
+    A few standard deviations above the n/N quantile, compared with the digest's
+    first bytes (a digest below it starts below it).
     """
-    total = len(ids)
-    copy = hashlib.sha256(f"{seed_hex}:".encode()).copy
     p = n / total
     margin = 8 * math.sqrt(p * (1 - p) / total) + 64 / total
-    if p + margin < 0.5:
-        bound = int((p + margin) * 2**64).to_bytes(8, "big")  # a digest below it starts below it
-        below: list[tuple[bytes, str]] = []
-        append = below.append
-        for entity in ids:
+    return int((p + margin) * 2**64).to_bytes(8, "big") if p + margin < 0.5 else EVERY
+
+
+def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list[Selected]:
+    """Return the selected entities in draw order (§5).
+
+    One pass hashes every candidate and keeps, per stratum, only the tickets below
+    that stratum's bound; those are sorted. Should a stratum keep fewer than its
+    sample size (the bound is many standard deviations wide, so practically never),
+    every ticket of that stratum is ranked instead: the answer is exact either way.
+    """
+    populations = Counter(map(itemgetter(1), rows))
+    want = {s: min(sizes.get(s, 0), total) for s, total in populations.items()}
+    bounds = {s: _bound(n, populations[s]) for s, n in want.items() if n > 0}
+    kept: dict[str, list[tuple[bytes, str]]] = {s: [] for s in bounds}
+    copy = hashlib.sha256(f"{seed_hex}:".encode()).copy
+    for entity, stratum in rows:
+        bound = bounds.get(stratum)
+        if bound is not None:
             state = copy()
             state.update(entity.encode("utf-8"))
             digest = state.digest()
             if digest < bound:
-                append((digest, entity))
-        if len(below) >= n:
-            below.sort()
-            return below[:n]
-    return heapq.nsmallest(n, zip(_ticket_digests(seed_hex, ids), ids, strict=True))
-
-
-def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list[Selected]:
-    """Return the selected entities in draw order (§5)."""
-    by_stratum: dict[str, list[str]] = {}
-    for entity, stratum in rows:
-        by_stratum.setdefault(stratum, []).append(entity)
+                kept[stratum].append((digest, entity))
     chosen: list[tuple[bytes, str, str]] = []
-    for stratum, ids in by_stratum.items():
-        n = min(sizes.get(stratum, 0), len(ids))
-        if n > 0:
-            chosen.extend((digest, entity, stratum) for digest, entity in _smallest(seed_hex, ids, n))
+    for stratum, tickets in kept.items():
+        n = want[stratum]
+        if len(tickets) < n:
+            ids = [e for e, s in rows if s == stratum]
+            tickets = list(zip(_ticket_digests(seed_hex, ids), ids, strict=True))
+        tickets.sort()
+        chosen.extend((digest, entity, stratum) for digest, entity in tickets[:n])
     chosen.sort()
     return [Selected(entity, stratum, digest.hex()) for digest, entity, stratum in chosen]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from spotcheck.draw.common import (
@@ -149,19 +150,23 @@ def assign_teams(
         members_of.setdefault(department_of[inspector], []).append(inspector)
     # Inspectors below capacity, counted per department (None: the whole pool).
     below = {key: len(members) for key, members in members_of.items()}
-    forbidden: dict[str, set[str]] = {}
+    forbidden: dict[str, set[str]] = {}  # entity -> its conflicted pool inspectors
     for inspector, entity in conflicts:
         if inspector in department_of:
             forbidden.setdefault(entity, set()).add(inspector)
     load = dict.fromkeys(department_of, 0)
     cap_of = {inspector: capacity[department] for inspector, department in department_of.items()}
     teams = []
+    nobody: frozenset[str] = frozenset()
+    base = hashlib.sha256(f"{seed_hex}:team:".encode())
+    slots = [(slot, required[slot] if slot < len(required) else None) for slot in range(team_size)]
     for entity in entities:
-        blocked = forbidden.get(entity, set())
-        prefix = hashlib.sha256(f"{seed_hex}:team:{entity}:".encode()).copy
+        blocked = forbidden.get(entity, nobody)
+        per_entity = base.copy()
+        per_entity.update(f"{entity}:".encode())
+        prefix = per_entity.copy
         team: list[str] = []
-        for slot in range(team_size):
-            department = required[slot] if slot < len(required) else None
+        for slot, department in slots:
             candidates = members_of.get(department, [])
             # Available: below capacity, not yet on the team, no conflict with the entity.
             free = below.get(department, 0)
@@ -221,14 +226,17 @@ def run(
     the draw impossible raises DrawError. ``capacity`` is the plan's setting, resolved
     against R5's defaults (``capacities``).
     """
-    frame_rows: list[tuple[str, str]] = list(map(tuple, rows))  # type: ignore[arg-type]
+    frame_rows = rows if isinstance(rows, list) else list(rows)  # pairs, as lists or tuples
     if not frame_rows:
         raise DrawError("抽查对象范围为空，不能抽取 / the frame is empty and cannot be drawn")
-    if len(dict(frame_rows)) != len(frame_rows):  # dict() also refuses a row that is not a pair
+    if len(set(map(itemgetter(0), frame_rows))) != len(frame_rows):
         raise DrawError("抽查对象范围中有重复的主体 / an entity appears twice in the frame")
+    try:
+        f_digest = frame_digest(frame_rows)
+    except ValueError:
+        raise DrawError("抽查对象范围的每一行应为（主体代码，分层） / each frame row is (entity, stratum)") from None
     pool_inspectors = [(str(i), str(d)) for i, d in inspectors]
     pool_conflicts = [(str(i), str(e)) for i, e in conflicts]
-    f_digest = frame_digest(frame_rows)
     p_digest = pool_digest(pool_inspectors, pool_conflicts)
     strata = strata_table(frame_rows, rules)
     selected_count = sum(s["sample_size"] for s in strata)
