@@ -349,3 +349,12 @@ json_values = st.recursive(
 @given(json_values)
 def test_records_are_written_exactly_as_the_standard_encoder_writes_them(value):
     assert draw.dumps(value) == json.dumps(value, indent=1, ensure_ascii=False)
+
+
+def test_a_huge_team_size_fails_quickly_not_by_exhausting_memory():
+    record = load(V2[0])
+    record["team_size"] = 10**15
+    assert draw.verify(record) == "params"  # the digest no longer matches; nothing is allocated per slot
+    rows = [(f"91500113{n:010d}", "heightened") for n in range(2)]
+    failed = _run(rows, _pool({"A": 3}), team_size=10**15, rules={"heightened": {"count": 1}})
+    assert failed["failure"]["slot"] == 3 and draw.verify(failed) is None

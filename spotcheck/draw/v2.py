@@ -159,14 +159,15 @@ def assign_teams(
     teams = []
     nobody: frozenset[str] = frozenset()
     base = hashlib.sha256(f"{seed_hex}:team:".encode())
-    slots = [(slot, required[slot] if slot < len(required) else None) for slot in range(team_size)]
+    n_required = len(required)
     for entity in entities:
         blocked = forbidden.get(entity, nobody)
         per_entity = base.copy()
         per_entity.update(f"{entity}:".encode())
         prefix = per_entity.copy
         team: list[str] = []
-        for slot, department in slots:
+        for slot in range(team_size):  # lazily: a hostile record may state a huge team size
+            department = required[slot] if slot < n_required else None
             candidates = members_of.get(department, [])
             # Available: below capacity, not yet on the team, no conflict with the entity.
             free = below.get(department, 0)
