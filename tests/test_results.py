@@ -297,3 +297,14 @@ def test_three_good_years_exempt_an_entity_across_years(district, departments, p
                           "follow_up": "none"}, personas["henry"], "复核发现问题")
     assert dict(frame_for(plan_2026).exclusions).get(code) is None
     assert Entity.objects.get(uscc=code).status == "active"
+
+
+def test_codes_are_read_from_chinese_text_whatever_the_pages_language():
+    from django.utils import translation
+
+    from spotcheck.catalog.models import FollowUp, ResultCategory, code_of
+
+    with translation.override("en"):
+        assert code_of(ResultCategory, "未发现问题") == "no_issue"
+        assert code_of(FollowUp, "责令改正并跟踪") == "rectification"
+        assert code_of(ResultCategory, "NO_ISSUE") == "no_issue" and code_of(ResultCategory, "别的") is None

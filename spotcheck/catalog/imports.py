@@ -7,7 +7,14 @@ from typing import Any
 from django.utils import timezone
 
 from spotcheck.catalog.lists import publish_changes
-from spotcheck.catalog.models import RESULTS, Category, HistoryRecord, InspectionItem, Method
+from spotcheck.catalog.models import (
+    Category,
+    HistoryRecord,
+    InspectionItem,
+    Method,
+    ResultCategory,
+    code_of,
+)
 from spotcheck.directory.imports import Importer, _labels, register
 from spotcheck.directory.models import Department, Entity
 from spotcheck.lib.tabular import Column, RowError, choice, parse_date
@@ -80,7 +87,13 @@ class ItemImporter(Importer):
         return {"published_versions": self.versions}
 
 
-_results = choice(RESULTS, "检查结果")
+def _results(text: str) -> str:
+    """A result code of R6, or its Chinese text."""
+    code = code_of(ResultCategory, text)
+    if code is None:
+        allowed = "、".join(f"{c}（{label}）" for c, label in ResultCategory.choices)
+        raise ValueError(f"未知的检查结果“{text}”，应为：{allowed} / unknown value {text!r}")
+    return code
 
 
 @register

@@ -8,6 +8,8 @@ version.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -141,17 +143,45 @@ class HistoryRecord(models.Model):
         return self.department.name if self.department else self.inspected_by
 
 
-# Result categories of rules.md R6 (检查结果).
-RESULTS = {
-    "no_issue": "未发现问题",
-    "no_activity": "未发现开展本次抽查涉及的经营活动",
-    "unreachable": "通过登记的住所（经营场所）无法联系",
-    "closed": "已关闭停业或正在清算",
-    "refused": "不配合检查情节严重",
-    "corrected": "发现问题已责令改正",
-    "pending_action": "发现问题待后续处理",
-    "disclosure_violation": "未按规定公示应当公示的信息",
-    "false_disclosure": "公示信息隐瞒真实情况弄虚作假",
-    "other_violation": "发现其他违法违规行为",
-}
+class ResultCategory(models.TextChoices):
+    """检查结果 (rules.md R6): the one list of result categories, for history records and results alike."""
+
+    NO_ISSUE = "no_issue", _("未发现问题")
+    NO_ACTIVITY = "no_activity", _("未发现开展本次抽查涉及的经营活动")
+    UNREACHABLE = "unreachable", _("通过登记的住所（经营场所）无法联系")
+    CLOSED = "closed", _("已关闭停业或正在清算")
+    REFUSED = "refused", _("不配合检查情节严重")
+    CORRECTED = "corrected", _("发现问题已责令改正")
+    PENDING_ACTION = "pending_action", _("发现问题待后续处理")
+    DISCLOSURE_VIOLATION = "disclosure_violation", _("未按规定公示应当公示的信息")
+    FALSE_DISCLOSURE = "false_disclosure", _("公示信息隐瞒真实情况弄虚作假")
+    OTHER_VIOLATION = "other_violation", _("发现其他违法违规行为")
+
+
+class FollowUp(models.TextChoices):
+    """后续处置 (rules.md R6)."""
+
+    NONE = "none", _("无需后续处置")
+    DAILY_SUPERVISION = "daily_supervision", _("移交日常监管")
+    RECTIFICATION = "rectification", _("责令改正并跟踪")
+    CASE_TRANSFER = "case_transfer", _("移送办案机构立案查处")
+    NOTIFY_DEPARTMENT = "notify_department", _("抄告相关部门")
+    OTHER = "other", _("其他")
+
+
+def code_of(choices: Any, text: Any) -> str | None:
+    """Return the code that ``text`` names in ``choices``: the code itself, or its label in Chinese or
+    in the language of the page (a sheet filled in Chinese is read alike whatever the page's language)."""
+    from django.utils import translation
+
+    value = str(text or "").strip()
+    if not value:
+        return None
+    with translation.override("zh-hans"):
+        chinese = {str(label): code for code, label in choices.choices}
+    for code, label in choices.choices:
+        if value.lower() == code or value == str(label):
+            return str(code)
+    return chinese.get(value)
+
 

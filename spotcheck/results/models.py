@@ -13,39 +13,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from spotcheck.catalog.models import Method
+from spotcheck.catalog.models import FollowUp, Method
+from spotcheck.catalog.models import ResultCategory as Category
 from spotcheck.directory.models import Department, Entity, JobStatus
 from spotcheck.inspections.models import Task
 
-
-class Category(models.TextChoices):
-    """检查结果 (rules.md R6)."""
-
-    NO_ISSUE = "no_issue", _("未发现问题")
-    NO_ACTIVITY = "no_activity", _("未发现开展本次抽查涉及的经营活动")
-    UNREACHABLE = "unreachable", _("通过登记的住所（经营场所）无法联系")
-    CLOSED = "closed", _("已关闭停业或正在清算")
-    REFUSED = "refused", _("不配合检查情节严重")
-    CORRECTED = "corrected", _("发现问题已责令改正")
-    PENDING_ACTION = "pending_action", _("发现问题待后续处理")
-    DISCLOSURE_VIOLATION = "disclosure_violation", _("未按规定公示应当公示的信息")
-    FALSE_DISCLOSURE = "false_disclosure", _("公示信息隐瞒真实情况弄虚作假")
-    OTHER_VIOLATION = "other_violation", _("发现其他违法违规行为")
+__all__ = ["WITHOUT_PROBLEM", "Attachment", "Category", "FollowUp", "FollowUpRecord", "Result", "Review", "Sample"]
 
 
 # Results that need no findings and no follow-up; every other one is a problem result.
 WITHOUT_PROBLEM = frozenset({Category.NO_ISSUE, Category.NO_ACTIVITY})
-
-
-class FollowUp(models.TextChoices):
-    """后续处置 (rules.md R6)."""
-
-    NONE = "none", _("无需后续处置")
-    DAILY_SUPERVISION = "daily_supervision", _("移交日常监管")
-    RECTIFICATION = "rectification", _("责令改正并跟踪")
-    CASE_TRANSFER = "case_transfer", _("移送办案机构立案查处")
-    NOTIFY_DEPARTMENT = "notify_department", _("抄告相关部门")
-    OTHER = "other", _("其他")
 
 
 class Result(models.Model):

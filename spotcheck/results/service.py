@@ -24,6 +24,7 @@ from django.utils import timezone
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import actor_name, record
 from spotcheck.catalog.lists import published_items
+from spotcheck.catalog.models import Method, code_of
 from spotcheck.inspections.models import Task, TaskMember, TaskStatus
 from spotcheck.results.models import (
     WITHOUT_PROBLEM,
@@ -132,15 +133,15 @@ def plan_period(task: Task) -> tuple[dt.date, dt.date]:
 
 
 def _choice(value: Any, choices: Any, name: str, entry: Entry) -> str:
-    """Accept a code or its Chinese text (the results sheet allows both)."""
+    """Accept a code or its label (Chinese, or the page's language: the results sheet allows both)."""
     text = str(value or "").strip()
     if not text:
         return ""
-    for code, label in choices.choices:
-        if text in (code, str(label)):
-            return str(code)
-    entry.errors[name] = f"未知的{choices.__doc__.split()[0] if choices.__doc__ else ''}“{text}”"
-    return ""
+    code = code_of(choices, text)
+    if code is None:
+        entry.errors[name] = f"未知的{choices.__doc__.split()[0] if choices.__doc__ else ''}“{text}”"
+        return ""
+    return code
 
 
 def check_entry(task: Task, item_code: str, data: Mapping[str, Any], *, complete: bool,
@@ -152,9 +153,7 @@ def check_entry(task: Task, item_code: str, data: Mapping[str, Any], *, complete
     methods = list(item[1].methods) if item else []
     method = str(data.get("method") or "").strip()
     if method:
-        from spotcheck.catalog.models import Method
-
-        code = next((m for m in Method.values if method in (m, str(Method(m).label))), method)
+        code = code_of(Method, method) or method
         if code not in methods:
             entry.errors["method"] = f"检查方式“{method}”不是该事项的抽查方式（{'、'.join(item[1].method_labels if item else [])}）"
         method = code
