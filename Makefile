@@ -59,10 +59,10 @@ test: lint typecheck migrations-check test-sqlite test-postgres
 bench: $(STAMP)
 	$(BIN)/python bench/import.py
 
-# Regenerate the English catalogue (needs GNU gettext) from scripts/translate_en.py's table.
+# Refresh the English catalogue after changing texts (needs GNU gettext): new strings appear
+# untranslated in spotcheck/locale/en/LC_MESSAGES/django.po; translate them there, then run it again.
 messages: $(STAMP)
-	cd spotcheck && ../$(BIN)/spotcheck makemessages -l en -v0 && \
-		../$(BIN)/python ../scripts/translate_en.py locale/en/LC_MESSAGES/django.po && \
+	cd spotcheck && ../$(BIN)/spotcheck makemessages -l en -v0 --no-obsolete && \
 		../$(BIN)/spotcheck compilemessages -v0
 
 clean:
