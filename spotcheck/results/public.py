@@ -50,7 +50,35 @@ def search(*, query: str = "", department: str = "", year: Any = None, category:
             results = results.filter(entity_id__in=ids)
         else:
             results = results.filter(entity_id__in=entities.values("pk"))
-    return results.select_related("corrected_by")
+    return results
+
+
+def corrections_of(ids: Any) -> dict[int, int]:
+    """Return {result id: id of the correction that replaces it} for the given results (one query).
+
+    Asked separately rather than by joining ``corrected_by``: the column is almost
+    always empty, and on SQLite after ANALYZE the planner then scans the whole
+    table for that join, once per row.
+    """
+    return dict(Result.objects.filter(corrects_id__in=list(ids)).values_list("corrects_id", "pk"))
+
+
+# What a row of the search shows, read as plain values: no model objects, no JSON columns decoded.
+ROW_FIELDS = ("pk", "task_id", "entity__uscc", "entity__name", "task__plan_id", "task__plan__number",
+              "department__code", "department__name", "item_code", "year", "inspected_on", "category",
+              "follow_up", "published_at", "corrects_id", "correction_reason")
+
+
+def page_rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the rows of one page of the search with their labels (two queries, however many rows)."""
+    names = item_names({v["item_code"] for v in values})
+    corrected = corrections_of(v["pk"] for v in values)
+    categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
+    return [{**v, "item_name": names.get(v["item_code"], ""), "correction": corrected.get(v["pk"]),
+             "category_label": categories.get(v["category"], v["category"]),
+             "follow_up_label": follow_ups.get(v["follow_up"], v["follow_up"]),
+             "inspected_day": v["inspected_on"].isoformat() if v["inspected_on"] else "",
+             "published_day": local_day(v["published_at"])} for v in values]
 
 
 def item_names(codes: Any) -> dict[str, str]:
@@ -81,19 +109,18 @@ def export_rows(results: QuerySet[Result]) -> Iterator[list[Any]]:
     categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
     rows = results.values_list(
         "pk", "entity__uscc", "entity__name", "task__plan__number", "department__name", "item_code",
-        "inspected_on", "category", "follow_up", "published_at", "corrects_id", "correction_reason",
-        "corrected_by__pk")
+        "inspected_on", "category", "follow_up", "published_at", "corrects_id", "correction_reason")
     names: dict[str, str] = {}
     chunk: list[tuple] = []
 
     def flush() -> Iterator[list[Any]]:
         names.update(item_names({row[5] for row in chunk} - set(names)))
-        for (pk, uscc, name, number, dept, item, day, category, follow_up, published, corrects, reason,
-             corrected_by) in chunk:
+        corrected = corrections_of(row[0] for row in chunk)
+        for pk, uscc, name, number, dept, item, day, category, follow_up, published, corrects, reason in chunk:
             yield [safe_cell(v) for v in (
                 pk, uscc, name, number, dept, item, names.get(item, ""), day.isoformat() if day else "",
                 str(categories.get(category, category)), str(follow_ups.get(follow_up, follow_up)),
-                local_day(published), corrects or "", reason, "是" if corrected_by else "否")]
+                local_day(published), corrects or "", reason, "是" if pk in corrected else "否")]
         chunk.clear()
 
     for row in rows.iterator(chunk_size=2000):
@@ -116,6 +143,7 @@ class CreditRecord:
     exemption: Exemption = field(default_factory=lambda: Exemption(None))
     heightened: bool = False
     department_names: dict[str, str] = field(default_factory=dict)
+    corrected: dict[int, int] = field(default_factory=dict)  # result id -> the correction replacing it
 
     def as_json(self) -> dict[str, Any]:
         """The ``credit`` command's JSON (spec/interfaces.md)."""
@@ -144,29 +172,31 @@ def credit_record(entity: Entity, today: date | None = None) -> CreditRecord:
     """Read an entity's credit record: every published result, the follow-ups done, the exemption."""
     today = today or timezone.localdate()
     results = list(Result.objects.filter(entity=entity, published_at__isnull=False)
-                   .select_related("department", "task__plan", "corrects", "corrected_by")
+                   .select_related("department", "task__plan")
                    .order_by("-year", "-published_at", "-pk"))
+    corrected = corrections_of(r.pk for r in results)
     follow_ups: dict[int, list[FollowUpRecord]] = {}
     for record in FollowUpRecord.objects.filter(task_id__in={r.task_id for r in results}).order_by("pk"):
         follow_ups.setdefault(record.task_id, []).append(record)
     names = dict(Department.objects.values_list("code", "name"))
     # R3 counts the current results (a correction replaces the result it corrects) and imported history.
-    inspections = [Inspected(r.year, r.department.code, r.category) for r in results
-                   if not hasattr(r, "corrected_by")]
+    inspections = [Inspected(r.year, r.department.code, r.category) for r in results if r.pk not in corrected]
     inspections += [Inspected(day.year, by, result) for by, day, result in
                     HistoryRecord.objects.filter(entity=entity).values_list("inspected_by", "inspected_on",
                                                                              "result")]
     heightened = stratum(entity_facts(entity), settings.SPOTCHECK["complaint_threshold"]) == HEIGHTENED
     return CreditRecord(entity, results, follow_ups,
                         exemption(inspections, heightened=heightened, this_year=today.year, departments=names),
-                        heightened, names)
+                        heightened, names, corrected)
 
 
 def plan_results(plan_id: int) -> dict[str, list[Result]]:
     """Return the current published results of a plan's tasks, by entity code (the plan's public page)."""
+    results = list(Result.objects.filter(task__plan_id=plan_id, published_at__isnull=False)
+                   .select_related("entity").order_by("item_code", "pk"))
+    corrected = corrections_of(r.pk for r in results)
     by_entity: dict[str, list[Result]] = {}
-    for result in (Result.objects.filter(task__plan_id=plan_id, published_at__isnull=False,
-                                         corrected_by__isnull=True)
-                   .select_related("entity").order_by("item_code", "pk")):
-        by_entity.setdefault(result.entity.uscc, []).append(result)
+    for result in results:
+        if result.pk not in corrected:
+            by_entity.setdefault(result.entity.uscc, []).append(result)
     return by_entity

@@ -13,7 +13,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from spotcheck.accounts.access import public
@@ -24,10 +26,12 @@ from spotcheck.results import credit
 from spotcheck.results.models import Category, Result
 from spotcheck.results.public import (
     EXPORT_HEADER,
+    ROW_FIELDS,
     credit_record,
     department_choices,
     export_rows,
     item_names,
+    page_rows,
     search,
 )
 
@@ -49,6 +53,18 @@ class SearchForm(forms.Form):
         year.choices = [("", _("全部")), *((y, y) for y in years)]
 
 
+class CountedPaginator(Paginator):
+    """Page through plain rows, counted once on the results alone (the rows' joins make a count slow)."""
+
+    def __init__(self, rows: Any, per_page: int, *, counted: Any):
+        super().__init__(rows, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
 def _searched(request: HttpRequest) -> tuple[SearchForm, Any]:
     """Return the form and the results it asks for (none while the form is wrong)."""
     form = SearchForm(request.GET)
@@ -63,13 +79,18 @@ def _searched(request: HttpRequest) -> tuple[SearchForm, Any]:
 def results(request: HttpRequest) -> HttpResponseBase:
     """Search the published results by entity name or code, with filters and paging (R7)."""
     form, found = _searched(request)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = item_names({r.item_code for r in page})
+    page = CountedPaginator(found.values(*ROW_FIELDS), PAGE_SIZE, counted=found).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    rows = page_rows(list(page))
+    # Reverse each URL once, then fill the rows in (reversing per row costs more than the query).
+    entity_url = reverse("public_results:entity", args=["CODE"])
+    plan_url = reverse("portal:plan", args=[987654321])
+    for row in rows:
+        row["entity_url"] = entity_url.replace("CODE", row["entity__uscc"])
+        row["plan_url"] = plan_url.replace("987654321", str(row["task__plan_id"]))
     return render(request, "results/public_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-        "rows": [(r, names.get(r.item_code, "")) for r in page]})
+        "form": form, "page": page, "query": query.urlencode(), "rows": rows})
 
 
 def _csv_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
@@ -125,7 +146,8 @@ def entity(request: HttpRequest, code: str) -> HttpResponseBase:
     exemption = record.exemption
     return render(request, "results/public_entity.html", {
         "entity": found, "record": record, "exemption": exemption,
-        "rows": [(r, names.get(r.item_code, ""), record.follow_ups.get(r.task_id, [])) for r in record.results],
+        "rows": [(r, names.get(r.item_code, ""), record.follow_ups.get(r.task_id, []), record.corrected.get(r.pk))
+                 for r in record.results],
         "reason": EXEMPTION_REASONS.get(exemption.reason, ""),
         "by_year": [(year, [record.department_names.get(c, c) for c in exemption.by_year.get(year, ())])
                     for year in exemption.years],
