@@ -7,19 +7,22 @@ and nothing returns a result that is not published.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from spotcheck.catalog.models import HistoryRecord, InspectionItem, ListStatus
 from spotcheck.directory.exports import safe_cell
 from spotcheck.directory.models import Department, Entity
 from spotcheck.plans.frame import HEIGHTENED, EntityFacts, stratum
+from spotcheck.results import name_search
 from spotcheck.results.credit import Exemption, Inspected, exemption
 from spotcheck.results.models import Category, FollowUp, FollowUpRecord, Result
 from spotcheck.results.selectors import public_results
@@ -34,45 +37,58 @@ def search(*, query: str = "", department: str = "", year: Any = None, category:
     """Return the published results of a public search, newest first.
 
     ``query`` is a whole unified social credit code or a fragment of the entity's
-    name. The matching entities are looked up first (one query on the directory),
-    so that the results are then found through their entity index rather than by
-    a join that tests every published result's name.
+    name. A fragment is looked up first in the name index of ``name_search`` (one
+    query), so that the results are then found through their entity index rather
+    than by reading every name of the directory.
     """
     results = public_results(department=department, year=year, category=category)
     query = (query or "").strip()
-    if query:
-        if CODE.match(query.upper()):
-            entities = Entity.objects.filter(uscc=query.upper())
-        else:
-            entities = Entity.objects.filter(name__contains=query)
+    if not query:
+        return results
+    if CODE.match(query.upper()):
+        return results.filter(entity__uscc=query.upper())
+    ids = name_search.entity_ids(query, ID_LIST_LIMIT + 1)
+    if ids is None:  # no name index: read the directory
+        entities = Entity.objects.filter(name__contains=query)
         ids = list(entities.order_by().values_list("pk", flat=True)[:ID_LIST_LIMIT + 1])
-        if len(ids) <= ID_LIST_LIMIT:
-            results = results.filter(entity_id__in=ids)
-        else:
-            results = results.filter(entity_id__in=entities.values("pk"))
-    return results
+        subquery: Any = entities.values("pk")
+    else:
+        subquery = RawSQL(*name_search.query(query, connection.vendor))  # noqa: S611 (constant SQL, bound value)
+    if len(ids) <= ID_LIST_LIMIT:
+        return results.filter(entity_id__in=ids)
+    return results.filter(entity_id__in=subquery)
 
 
-def corrections_of(ids: Any) -> dict[int, int]:
-    """Return {result id: id of the correction that replaces it} for the given results (one query).
+def corrections_of(results: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Return {result id: id of the correction that replaces it} for (result id, entity id) pairs (one query).
 
-    Asked separately rather than by joining ``corrected_by``: the column is almost
-    always empty, and on SQLite after ANALYZE the planner then scans the whole
-    table for that join, once per row.
+    The corrections are looked for among the entities' own results, not by
+    ``corrects_id``: that column is nearly always empty, and SQLite's statistics
+    then make the planner scan the whole table for a lookup by it.
     """
-    return dict(Result.objects.filter(corrects_id__in=list(ids)).values_list("corrects_id", "pk"))
+    pairs = list(results)
+    ids = {pk for pk, _ in pairs}
+    found = (Result.objects.filter(entity_id__in={entity for _, entity in pairs}, corrects__isnull=False)
+             .values_list("corrects_id", "pk"))
+    return {old: new for old, new in found if old in ids}
 
 
 # What a row of the search shows, read as plain values: no model objects, no JSON columns decoded.
-ROW_FIELDS = ("pk", "task_id", "entity__uscc", "entity__name", "task__plan_id", "task__plan__number",
+ROW_FIELDS = ("pk", "task_id", "entity_id", "entity__uscc", "entity__name", "task__plan_id", "task__plan__number",
               "department__code", "department__name", "item_code", "year", "inspected_on", "category",
               "follow_up", "published_at", "corrects_id", "correction_reason")
 
 
-def page_rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the rows of one page of the search with their labels (two queries, however many rows)."""
+def page_rows(ids: list[int]) -> list[dict[str, Any]]:
+    """Return the rows of one page of the search, in the order of ``ids``, with their labels (three queries).
+
+    The page's ids are found first, sorted on the results table alone; only those
+    rows are then joined to their entity, task, plan and department.
+    """
+    found = {v["pk"]: v for v in Result.objects.filter(pk__in=ids).values(*ROW_FIELDS)}
+    values = [found[pk] for pk in ids if pk in found]
     names = item_names({v["item_code"] for v in values})
-    corrected = corrections_of(v["pk"] for v in values)
+    corrected = corrections_of((v["pk"], v["entity_id"]) for v in values)
     categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
     return [{**v, "item_name": names.get(v["item_code"], ""), "correction": corrected.get(v["pk"]),
              "category_label": categories.get(v["category"], v["category"]),
@@ -109,14 +125,14 @@ def export_rows(results: QuerySet[Result]) -> Iterator[list[Any]]:
     categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
     rows = results.values_list(
         "pk", "entity__uscc", "entity__name", "task__plan__number", "department__name", "item_code",
-        "inspected_on", "category", "follow_up", "published_at", "corrects_id", "correction_reason")
+        "inspected_on", "category", "follow_up", "published_at", "corrects_id", "correction_reason", "entity_id")
     names: dict[str, str] = {}
     chunk: list[tuple] = []
 
     def flush() -> Iterator[list[Any]]:
         names.update(item_names({row[5] for row in chunk} - set(names)))
-        corrected = corrections_of(row[0] for row in chunk)
-        for pk, uscc, name, number, dept, item, day, category, follow_up, published, corrects, reason in chunk:
+        corrected = corrections_of((row[0], row[-1]) for row in chunk)
+        for pk, uscc, name, number, dept, item, day, category, follow_up, published, corrects, reason, _ in chunk:
             yield [safe_cell(v) for v in (
                 pk, uscc, name, number, dept, item, names.get(item, ""), day.isoformat() if day else "",
                 str(categories.get(category, category)), str(follow_ups.get(follow_up, follow_up)),
@@ -174,7 +190,7 @@ def credit_record(entity: Entity, today: date | None = None) -> CreditRecord:
     results = list(Result.objects.filter(entity=entity, published_at__isnull=False)
                    .select_related("department", "task__plan")
                    .order_by("-year", "-published_at", "-pk"))
-    corrected = corrections_of(r.pk for r in results)
+    corrected = corrections_of((r.pk, r.entity_id) for r in results)
     follow_ups: dict[int, list[FollowUpRecord]] = {}
     for record in FollowUpRecord.objects.filter(task_id__in={r.task_id for r in results}).order_by("pk"):
         follow_ups.setdefault(record.task_id, []).append(record)
@@ -194,7 +210,7 @@ def plan_results(plan_id: int) -> dict[str, list[Result]]:
     """Return the current published results of a plan's tasks, by entity code (the plan's public page)."""
     results = list(Result.objects.filter(task__plan_id=plan_id, published_at__isnull=False)
                    .select_related("entity").order_by("item_code", "pk"))
-    corrected = corrections_of(r.pk for r in results)
+    corrected = corrections_of((r.pk, r.entity_id) for r in results)
     by_entity: dict[str, list[Result]] = {}
     for result in results:
         if result.pk not in corrected:

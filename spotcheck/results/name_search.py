@@ -1,0 +1,133 @@
+"""Find entities with published results by a fragment of their name, through a trigram index.
+
+The public search (``public.search``) asks for a fragment of a name, anywhere in
+it: ``LIKE '%…%'`` over the whole directory reads every name, and with a
+district's directory that costs more than the rest of the page together. So the
+names of the entities that have a published result (the only ones the search can
+show) are kept in a table of their own with a trigram index: an FTS5 table with
+the ``trigram`` tokenizer on SQLite, a table with a ``pg_trgm`` GIN index on
+PostgreSQL. Database triggers keep it current, so that no code path can forget
+it: publishing a result adds its entity's name, renaming such an entity renames
+it. The directory's imports pay nothing, as new entities have no result yet.
+
+The table, its index and its triggers are not a model: ``ensure`` creates them
+after every ``migrate`` (a migration that rebuilds a table on SQLite drops its
+triggers) and refills the names. Without them (a database that refuses FTS5 or
+the extension), ``entity_ids`` answers None and the search reads the directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from typing import Any
+
+from django.db import DatabaseError, connections, transaction
+
+log = logging.getLogger(__name__)
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS results_public_name USING fts5(name, tokenize='trigram')",
+    "DROP TRIGGER IF EXISTS results_public_name_insert",
+    "DROP TRIGGER IF EXISTS results_public_name_publish",
+    "DROP TRIGGER IF EXISTS results_public_name_rename",
+    """CREATE TRIGGER results_public_name_insert AFTER INSERT ON results_result WHEN new.published_at IS NOT NULL BEGIN
+        DELETE FROM results_public_name WHERE rowid = new.entity_id;
+        INSERT INTO results_public_name(rowid, name) SELECT id, name FROM directory_entity WHERE id = new.entity_id;
+    END""",
+    """CREATE TRIGGER results_public_name_publish AFTER UPDATE OF published_at ON results_result
+        WHEN new.published_at IS NOT NULL AND old.published_at IS NULL BEGIN
+        DELETE FROM results_public_name WHERE rowid = new.entity_id;
+        INSERT INTO results_public_name(rowid, name) SELECT id, name FROM directory_entity WHERE id = new.entity_id;
+    END""",
+    """CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity WHEN old.name IS NOT new.name BEGIN
+        UPDATE results_public_name SET name = new.name WHERE rowid = new.id;
+    END""",
+    "DELETE FROM results_public_name",
+    """INSERT INTO results_public_name(rowid, name) SELECT id, name FROM directory_entity
+        WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",
+]
+
+POSTGRESQL = [
+    "CREATE TABLE IF NOT EXISTS results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL)",
+    """CREATE OR REPLACE FUNCTION results_public_name_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        INSERT INTO results_public_name (entity_id, name) SELECT id, name FROM directory_entity WHERE id = NEW.entity_id
+        ON CONFLICT (entity_id) DO UPDATE SET name = EXCLUDED.name;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION results_public_name_rename() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        UPDATE results_public_name SET name = NEW.name WHERE entity_id = NEW.id;
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS results_public_name_add ON results_result",
+    """CREATE TRIGGER results_public_name_add AFTER INSERT OR UPDATE OF published_at ON results_result
+        FOR EACH ROW WHEN (NEW.published_at IS NOT NULL) EXECUTE FUNCTION results_public_name_add()""",
+    "DROP TRIGGER IF EXISTS results_public_name_rename ON directory_entity",
+    """CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity
+        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION results_public_name_rename()""",
+    "DELETE FROM results_public_name",
+    """INSERT INTO results_public_name (entity_id, name) SELECT id, name FROM directory_entity
+        WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",
+]
+# Optional on PostgreSQL: without the extension (a role that may not create it) the table is scanned.
+POSTGRESQL_INDEX = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS results_public_name_trgm ON results_public_name USING gin (name gin_trgm_ops)",
+]
+
+
+def ensure(using: str = "default", **_: Any) -> bool:
+    """Create (or re-create) the name index, its triggers and its content; return whether it is in place."""
+    connection = connections[using]
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(connection.vendor)
+    if statements is None:
+        return False
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    except DatabaseError as error:
+        log.warning("公示检索的名称索引未建立，检索将逐条比对名称 / name index not created: %s", error)
+        return False
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                for statement in POSTGRESQL_INDEX:
+                    cursor.execute(statement)
+        except DatabaseError as error:
+            log.warning("pg_trgm 不可用，名称检索将扫描表 / pg_trgm unavailable: %s", error)
+    return True
+
+
+def _like(fragment: str) -> str:
+    return "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def query(fragment: str, vendor: str) -> tuple[str, list[str]]:
+    """Return the SQL (and its parameters) that selects the ids of the entities whose name holds ``fragment``."""
+    if vendor == "sqlite" and len(fragment) >= 3:
+        # A quoted phrase: the trigrams of the fragment, in order (a substring, case-insensitive).
+        return "SELECT rowid FROM results_public_name WHERE results_public_name MATCH %s", ['"' + fragment.replace('"', '""') + '"']
+    if vendor == "sqlite":
+        return "SELECT rowid FROM results_public_name WHERE name LIKE %s ESCAPE '\\'", [_like(fragment)]
+    return "SELECT entity_id FROM results_public_name WHERE name LIKE %s", [_like(fragment)]
+
+
+def entity_ids(fragment: str, limit: int, using: str = "default") -> list[int] | None:
+    """Return up to ``limit`` ids of entities with published results whose name holds ``fragment``.
+
+    None when the index is not there (the caller then searches the directory).
+    """
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return None
+    sql, params = query(fragment, connection.vendor)
+    # No transaction of its own: on SQLite one would take the write lock (transaction_mode IMMEDIATE).
+    # Inside one, a savepoint keeps a missing table from spoiling it.
+    try:
+        with (transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()), \
+                connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s", [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
+    except DatabaseError:
+        return None
