@@ -477,3 +477,21 @@ def test_a_migrate_rebuilds_the_name_index(world):
     assert name_search.entity_ids("嘉陵良品", 10) == []
     assert name_search.ensure()
     assert name_search.entity_ids("嘉陵良品", 10) == [world["good"].entity_id]
+
+
+@pytest.mark.parametrize("fragment, found", [("ABC科技", True), ("（巴南）", True), ("C科", True), ("技（巴", True),
+                                             ("巴南）有", True), ("ABC（", False), ("科技巴南", False)])
+def test_fragments_with_latin_letters_and_brackets_match_exactly(world, anonymous, fragment, found):
+    Entity.objects.filter(pk=world["good"].entity_id).update(name="重庆ABC科技（巴南）有限公司")
+    assert tasks_of(anonymous.get(RESULTS, {"q": fragment})) == ({world["good"].pk} if found else set())
+
+
+@pytest.mark.parametrize("limit", [1000, 1])
+def test_a_fragment_of_many_names_is_searched_by_a_join(many, anonymous, monkeypatch, limit):
+    from spotcheck.results import public
+
+    monkeypatch.setattr(public, "ID_LIST_LIMIT", limit)  # 1: every fragment counts as common
+    response = anonymous.get(RESULTS, {"q": "主体"})
+    assert response.context["page"].paginator.count == 72
+    assert tasks_of(anonymous.get(RESULTS, {"q": "主体", "department": "WJW"})) == set(
+        Result.objects.filter(department__code="WJW").values_list("task_id", flat=True))

@@ -1,11 +1,12 @@
-"""Find entities with published results by a fragment of their name, through a trigram index.
+"""Find entities with published results by a fragment of their name, through an index.
 
 The public search (``public.search``) asks for a fragment of a name, anywhere in
 it: ``LIKE '%…%'`` over the whole directory reads every name, and with a
 district's directory that costs more than the rest of the page together. So the
 names of the entities that have a published result (the only ones the search can
-show) are kept in a table of their own with a trigram index: an FTS5 table with
-the ``trigram`` tokenizer on SQLite, a table with a ``pg_trgm`` GIN index on
+show) are kept in a table of their own with an index of their pieces: an FTS5
+table of each name's pairs of characters on SQLite (Chinese fragments are often
+two characters, fewer than a trigram), a table with a ``pg_trgm`` GIN index on
 PostgreSQL. Database triggers keep it current, so that no code path can forget
 it: publishing a result adds its entity's name, renaming such an entity renames
 it. The directory's imports pay nothing, as new entities have no result yet.
@@ -26,26 +27,44 @@ from django.db import DatabaseError, connections, transaction
 
 log = logging.getLogger(__name__)
 
+# The index's tokens on SQLite: every pair of adjacent characters of the name ("重庆和圣" → "重庆 庆和 和圣"),
+# so that a fragment of two characters or more is a phrase of consecutive pairs. Names longer than
+# this are indexed up to it (and still found by LIKE when the index is missing).
+LONGEST_NAME = 120
+
+
+def _pairs(column: str) -> str:
+    """SQL for the overlapping pairs of characters of ``column``, separated by spaces."""
+    return " || ' ' || ".join(f"substr({column}, {k}, 2)" for k in range(1, LONGEST_NAME))
+
+
+def _add(entity: str) -> str:
+    return ("INSERT INTO results_public_name(rowid, name, pairs) "  # noqa: S608 (constant SQL)
+            f"SELECT id, name, {_pairs('name')} FROM directory_entity WHERE id = {entity};")
+
+
 SQLITE = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS results_public_name USING fts5(name, tokenize='trigram')",
+    # Derived data, rebuilt whole: dropping it also replaces a table of an older shape.
+    "DROP TABLE IF EXISTS results_public_name",
+    "CREATE VIRTUAL TABLE results_public_name USING fts5(name UNINDEXED, pairs, tokenize='unicode61')",
     "DROP TRIGGER IF EXISTS results_public_name_insert",
     "DROP TRIGGER IF EXISTS results_public_name_publish",
     "DROP TRIGGER IF EXISTS results_public_name_rename",
-    """CREATE TRIGGER results_public_name_insert AFTER INSERT ON results_result WHEN new.published_at IS NOT NULL BEGIN
+    f"""CREATE TRIGGER results_public_name_insert AFTER INSERT ON results_result WHEN new.published_at IS NOT NULL BEGIN
         DELETE FROM results_public_name WHERE rowid = new.entity_id;
-        INSERT INTO results_public_name(rowid, name) SELECT id, name FROM directory_entity WHERE id = new.entity_id;
-    END""",
-    """CREATE TRIGGER results_public_name_publish AFTER UPDATE OF published_at ON results_result
+        {_add("new.entity_id")}
+    END""",  # noqa: S608 (constant SQL)
+    f"""CREATE TRIGGER results_public_name_publish AFTER UPDATE OF published_at ON results_result
         WHEN new.published_at IS NOT NULL AND old.published_at IS NULL BEGIN
         DELETE FROM results_public_name WHERE rowid = new.entity_id;
-        INSERT INTO results_public_name(rowid, name) SELECT id, name FROM directory_entity WHERE id = new.entity_id;
-    END""",
-    """CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity WHEN old.name IS NOT new.name BEGIN
-        UPDATE results_public_name SET name = new.name WHERE rowid = new.id;
-    END""",
-    "DELETE FROM results_public_name",
-    """INSERT INTO results_public_name(rowid, name) SELECT id, name FROM directory_entity
-        WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",
+        {_add("new.entity_id")}
+    END""",  # noqa: S608 (constant SQL)
+    f"""CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity WHEN old.name IS NOT new.name
+        BEGIN
+        UPDATE results_public_name SET name = new.name, pairs = {_pairs("new.name")} WHERE rowid = new.id;
+    END""",  # noqa: S608 (constant SQL)
+    f"""INSERT INTO results_public_name(rowid, name, pairs) SELECT id, name, {_pairs("name")} FROM directory_entity
+        WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
 ]
 
 POSTGRESQL = [
@@ -105,11 +124,16 @@ def _like(fragment: str) -> str:
 
 def query(fragment: str, vendor: str) -> tuple[str, list[str]]:
     """Return the SQL (and its parameters) that selects the ids of the entities whose name holds ``fragment``."""
-    if vendor == "sqlite" and len(fragment) >= 3:
-        # A quoted phrase: the trigrams of the fragment, in order (a substring, case-insensitive).
-        return "SELECT rowid FROM results_public_name WHERE results_public_name MATCH %s", ['"' + fragment.replace('"', '""') + '"']
+    if vendor == "sqlite" and len(fragment) >= 2:
+        # The fragment's pairs as a phrase find the candidates; LIKE keeps the exact substrings
+        # (a pair split by a space or a bracket is tokenized loosely).
+        pairs = " ".join(fragment[k:k + 2] for k in range(len(fragment) - 1))
+        return ("SELECT rowid FROM results_public_name WHERE results_public_name MATCH %s"
+                " AND name LIKE %s ESCAPE '\\'", ['"' + pairs.replace('"', '""') + '"', _like(fragment)])
     if vendor == "sqlite":
-        return "SELECT rowid FROM results_public_name WHERE name LIKE %s ESCAPE '\\'", [_like(fragment)]
+        # One character: read the names from the FTS5 table's plain content table (``<table>_content``,
+        # column c0 the name), faster than a scan of the virtual table.
+        return "SELECT id FROM results_public_name_content WHERE c0 LIKE %s ESCAPE '\\'", [_like(fragment)]
     return "SELECT entity_id FROM results_public_name WHERE name LIKE %s", [_like(fragment)]
 
 

@@ -13,9 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from spotcheck.catalog.models import HistoryRecord, InspectionItem, ListStatus
@@ -29,7 +27,7 @@ from spotcheck.results.selectors import public_results
 
 # A unified social credit code: 18 characters of digits and capitals (GB 32100-2015).
 CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-# A name fragment matching more entities than this is searched with a subquery instead of a list.
+# A name fragment matching more entities than this is searched by a join instead of a list of ids.
 ID_LIST_LIMIT = 1000
 
 
@@ -49,14 +47,12 @@ def search(*, query: str = "", department: str = "", year: Any = None, category:
         return results.filter(entity__uscc=query.upper())
     ids = name_search.entity_ids(query, ID_LIST_LIMIT + 1)
     if ids is None:  # no name index: read the directory
-        entities = Entity.objects.filter(name__contains=query)
-        ids = list(entities.order_by().values_list("pk", flat=True)[:ID_LIST_LIMIT + 1])
-        subquery: Any = entities.values("pk")
-    else:
-        subquery = RawSQL(*name_search.query(query, connection.vendor))  # noqa: S611 (constant SQL, bound value)
+        ids = list(Entity.objects.filter(name__contains=query).order_by().values_list("pk", flat=True)
+                   [:ID_LIST_LIMIT + 1])
     if len(ids) <= ID_LIST_LIMIT:
         return results.filter(entity_id__in=ids)
-    return results.filter(entity_id__in=subquery)
+    # A fragment of many names ("有限"): test the name of each published result's entity instead.
+    return results.filter(entity__name__contains=query)
 
 
 def corrections_of(results: Iterable[tuple[int, int]]) -> dict[int, int]:
