@@ -495,3 +495,14 @@ def test_a_fragment_of_many_names_is_searched_by_a_join(many, anonymous, monkeyp
     assert response.context["page"].paginator.count == 72
     assert tasks_of(anonymous.get(RESULTS, {"q": "主体", "department": "WJW"})) == set(
         Result.objects.filter(department__code="WJW").values_list("task_id", flat=True))
+
+
+def test_a_fragment_of_many_names_is_counted_from_the_index_and_stays_right(world, anonymous, monkeypatch, personas):
+    from spotcheck.results import name_search, public
+
+    monkeypatch.setattr(public, "ID_LIST_LIMIT", 0)  # every fragment counts as common
+    assert anonymous.get(RESULTS, {"q": "重庆"}).context["page"].paginator.count == 2
+    old = world["good"].results.get()
+    service.correct(old, {**GOOD, "inspected_on": old.inspected_on}, personas["henry"], "更正检查内容")
+    assert name_search.published_count("重庆") == 3 == anonymous.get(RESULTS, {"q": "重庆"}).context["page"].paginator.count
+    assert name_search.published_count("嘉陵良品") == 2 and name_search.published_count("未审待定") == 0

@@ -38,15 +38,23 @@ def _pairs(column: str) -> str:
     return " || ' ' || ".join(f"substr({column}, {k}, 2)" for k in range(1, LONGEST_NAME))
 
 
+# How many published results an entity has: the search's total for a fragment of many names is then
+# a sum over the names, not a test of every published result's name.
+_PUBLISHED = ("(SELECT COUNT(*) FROM results_result WHERE results_result.entity_id = directory_entity.id"
+              " AND results_result.published_at IS NOT NULL)")
+
+
 def _add(entity: str) -> str:
-    return ("INSERT INTO results_public_name(rowid, name, pairs) "  # noqa: S608 (constant SQL)
-            f"SELECT id, name, {_pairs('name')} FROM directory_entity WHERE id = {entity};")
+    return ("INSERT INTO results_public_name(rowid, name, published, pairs) "  # noqa: S608 (constant SQL)
+            f"SELECT id, name, {_PUBLISHED}, {_pairs('name')} FROM directory_entity WHERE id = {entity};")
 
 
 SQLITE = [
     # Derived data, rebuilt whole: dropping it also replaces a table of an older shape.
     "DROP TABLE IF EXISTS results_public_name",
-    "CREATE VIRTUAL TABLE results_public_name USING fts5(name UNINDEXED, pairs, tokenize='unicode61')",
+    # Columns in this order: the plain content table results_public_name_content has them as c0, c1, c2.
+    "CREATE VIRTUAL TABLE results_public_name USING fts5(name UNINDEXED, published UNINDEXED, pairs,"
+    " tokenize='unicode61')",
     "DROP TRIGGER IF EXISTS results_public_name_insert",
     "DROP TRIGGER IF EXISTS results_public_name_publish",
     "DROP TRIGGER IF EXISTS results_public_name_rename",
@@ -63,17 +71,20 @@ SQLITE = [
         BEGIN
         UPDATE results_public_name SET name = new.name, pairs = {_pairs("new.name")} WHERE rowid = new.id;
     END""",  # noqa: S608 (constant SQL)
-    f"""INSERT INTO results_public_name(rowid, name, pairs) SELECT id, name, {_pairs("name")} FROM directory_entity
+    f"""INSERT INTO results_public_name(rowid, name, published, pairs)
+        SELECT id, name, {_PUBLISHED}, {_pairs("name")} FROM directory_entity
         WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
 ]
 
 POSTGRESQL = [
-    "CREATE TABLE IF NOT EXISTS results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL)",
-    """CREATE OR REPLACE FUNCTION results_public_name_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-        INSERT INTO results_public_name (entity_id, name) SELECT id, name FROM directory_entity WHERE id = NEW.entity_id
-        ON CONFLICT (entity_id) DO UPDATE SET name = EXCLUDED.name;
+    "DROP TABLE IF EXISTS results_public_name",
+    "CREATE TABLE results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL, published integer NOT NULL)",
+    f"""CREATE OR REPLACE FUNCTION results_public_name_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        INSERT INTO results_public_name (entity_id, name, published)
+        SELECT id, name, {_PUBLISHED} FROM directory_entity WHERE id = NEW.entity_id
+        ON CONFLICT (entity_id) DO UPDATE SET name = EXCLUDED.name, published = EXCLUDED.published;
         RETURN NULL;
-    END $$""",
+    END $$""",  # noqa: S608 (constant SQL)
     """CREATE OR REPLACE FUNCTION results_public_name_rename() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
         UPDATE results_public_name SET name = NEW.name WHERE entity_id = NEW.id;
         RETURN NULL;
@@ -84,9 +95,8 @@ POSTGRESQL = [
     "DROP TRIGGER IF EXISTS results_public_name_rename ON directory_entity",
     """CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity
         FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION results_public_name_rename()""",
-    "DELETE FROM results_public_name",
-    """INSERT INTO results_public_name (entity_id, name) SELECT id, name FROM directory_entity
-        WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",
+    f"""INSERT INTO results_public_name (entity_id, name, published) SELECT id, name, {_PUBLISHED}
+        FROM directory_entity WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
 ]
 # Optional on PostgreSQL: without the extension (a role that may not create it) the table is scanned.
 POSTGRESQL_INDEX = [
@@ -137,6 +147,34 @@ def query(fragment: str, vendor: str) -> tuple[str, list[str]]:
     return "SELECT entity_id FROM results_public_name WHERE name LIKE %s", [_like(fragment)]
 
 
+def published_count(fragment: str, using: str = "default") -> int | None:
+    """Return how many published results the entities whose name holds ``fragment`` have (None: no index).
+
+    For a fragment of many names: the names are read in the plain table (c0 the name, c1 the count).
+    """
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        sql = "SELECT SUM(c1) FROM results_public_name_content WHERE c0 LIKE %s ESCAPE '\\'"
+    elif connection.vendor == "postgresql":
+        sql = "SELECT SUM(published) FROM results_public_name WHERE name LIKE %s"
+    else:
+        return None
+    rows = _read(connection, using, sql, [_like(fragment)])
+    return None if rows is None else int(rows[0][0] or 0)
+
+
+def _read(connection: Any, using: str, sql: str, params: list[Any]) -> list[tuple] | None:
+    # No transaction of its own: on SQLite one would take the write lock (transaction_mode IMMEDIATE).
+    # Inside one, a savepoint keeps a missing table from spoiling it.
+    try:
+        with (transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()), \
+                connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except DatabaseError:
+        return None
+
+
 def entity_ids(fragment: str, limit: int, using: str = "default") -> list[int] | None:
     """Return up to ``limit`` ids of entities with published results whose name holds ``fragment``.
 
@@ -146,12 +184,5 @@ def entity_ids(fragment: str, limit: int, using: str = "default") -> list[int] |
     if connection.vendor not in ("sqlite", "postgresql"):
         return None
     sql, params = query(fragment, connection.vendor)
-    # No transaction of its own: on SQLite one would take the write lock (transaction_mode IMMEDIATE).
-    # Inside one, a savepoint keeps a missing table from spoiling it.
-    try:
-        with (transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()), \
-                connection.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s", [*params, limit])
-            return [row[0] for row in cursor.fetchall()]
-    except DatabaseError:
-        return None
+    rows = _read(connection, using, f"{sql} LIMIT %s", [*params, limit])
+    return None if rows is None else [row[0] for row in rows]

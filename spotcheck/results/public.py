@@ -7,7 +7,7 @@ and nothing returns a result that is not published.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -31,28 +31,52 @@ CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 ID_LIST_LIMIT = 1000
 
 
-def search(*, query: str = "", department: str = "", year: Any = None, category: str = "") -> QuerySet[Result]:
-    """Return the published results of a public search, newest first.
+@dataclass
+class Found:
+    """The results of a public search, and how to count them."""
+
+    results: QuerySet[Result]
+    total: Callable[[], int]
+
+
+def find(*, query: str = "", department: str = "", year: Any = None, category: str = "") -> Found:
+    """Return the published results of a public search, newest first, and how to count them.
 
     ``query`` is a whole unified social credit code or a fragment of the entity's
     name. A fragment is looked up first in the name index of ``name_search`` (one
     query), so that the results are then found through their entity index rather
-    than by reading every name of the directory.
+    than by reading every name of the directory. A fragment of more than
+    ``ID_LIST_LIMIT`` names ("有限") tests each published result's entity name
+    instead, and, without other filters, is counted from the index's counts.
     """
     results = public_results(department=department, year=year, category=category)
     query = (query or "").strip()
     if not query:
-        return results
+        return Found(results, results.count)
     if CODE.match(query.upper()):
-        return results.filter(entity__uscc=query.upper())
+        results = results.filter(entity__uscc=query.upper())
+        return Found(results, results.count)
     ids = name_search.entity_ids(query, ID_LIST_LIMIT + 1)
     if ids is None:  # no name index: read the directory
         ids = list(Entity.objects.filter(name__contains=query).order_by().values_list("pk", flat=True)
                    [:ID_LIST_LIMIT + 1])
     if len(ids) <= ID_LIST_LIMIT:
-        return results.filter(entity_id__in=ids)
-    # A fragment of many names ("有限"): test the name of each published result's entity instead.
-    return results.filter(entity__name__contains=query)
+        results = results.filter(entity_id__in=ids)
+        return Found(results, results.count)
+    results = results.filter(entity__name__contains=query)
+    if department or year or category:
+        return Found(results, results.count)
+
+    def total() -> int:
+        counted = name_search.published_count(query)
+        return results.count() if counted is None else counted
+
+    return Found(results, total)
+
+
+def search(**terms: Any) -> QuerySet[Result]:
+    """Return the published results of a public search, newest first (see ``find``)."""
+    return find(**terms).results
 
 
 def corrections_of(results: Iterable[tuple[int, int]]) -> dict[int, int]:

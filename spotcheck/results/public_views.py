@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -26,12 +26,13 @@ from spotcheck.results import credit
 from spotcheck.results.models import Category, Result
 from spotcheck.results.public import (
     EXPORT_HEADER,
+    Found,
     credit_record,
     department_choices,
     export_rows,
+    find,
     item_names,
     page_rows,
-    search,
 )
 
 PAGE_SIZE = 50
@@ -55,30 +56,31 @@ class SearchForm(forms.Form):
 class CountedPaginator(Paginator):
     """Page through the results' ids, counted once (by the results' own query)."""
 
-    def __init__(self, rows: Any, per_page: int, *, counted: Any):
+    def __init__(self, rows: Any, per_page: int, *, total: Callable[[], int]):
         super().__init__(rows, per_page)
-        self.counted = counted
+        self.total = total
 
     @cached_property
     def count(self) -> int:
-        return self.counted.count()
+        return self.total()
 
 
 def _searched(request: HttpRequest) -> tuple[SearchForm, Any]:
-    """Return the form and the results it asks for (none while the form is wrong)."""
+    """Return the form and what it finds (nothing while the form is wrong)."""
     form = SearchForm(request.GET)
     if not form.is_valid():
-        return form, Result.objects.none()
+        nothing = Result.objects.none()
+        return form, Found(nothing, nothing.count)
     data = form.cleaned_data
-    return form, search(query=data["q"], department=data["department"], year=data["year"],
-                        category=data["category"])
+    return form, find(query=data["q"], department=data["department"], year=data["year"],
+                      category=data["category"])
 
 
 @public
 def results(request: HttpRequest) -> HttpResponseBase:
     """Search the published results by entity name or code, with filters and paging (R7)."""
     form, found = _searched(request)
-    page = CountedPaginator(found.values_list("pk", flat=True), PAGE_SIZE, counted=found).get_page(
+    page = CountedPaginator(found.results.values_list("pk", flat=True), PAGE_SIZE, total=found.total).get_page(
         request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -116,7 +118,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         raise Http404
     form, found = _searched(request)
     filename = f"published-results-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{fmt}"
-    rows = export_rows(found)
+    rows = export_rows(found.results)
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
