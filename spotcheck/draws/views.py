@@ -217,12 +217,19 @@ def verifier(request: AuthedRequest) -> HttpResponseBase:
 
 
 def public_draw_context(plan: Plan) -> dict:
+    from spotcheck.results.public import plan_results
+
     commitments = list(plan.commitments.order_by("attempt"))
     drawn = next((c for c in commitments if c.status == CommitmentStatus.DRAWN), None)
+    result = selected(drawn) if drawn else None
+    if result:  # each drawn entity's results once published (R7)
+        published = plan_results(plan.pk)
+        for entry in result:
+            entry["published"] = published.get(entry["entity"], [])
     return {
         "commitments": commitments,
         "drawn": drawn,
-        "result": selected(drawn) if drawn else None,
+        "result": result,
         "record": drawn.record_data() if drawn else None,
         "witnesses": drawn.witnesses.all() if drawn else [],
     }

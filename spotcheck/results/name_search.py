@@ -1,0 +1,188 @@
+"""Find entities with published results by a fragment of their name, through an index.
+
+The public search (``public.search``) asks for a fragment of a name, anywhere in
+it: ``LIKE '%…%'`` over the whole directory reads every name, and with a
+district's directory that costs more than the rest of the page together. So the
+names of the entities that have a published result (the only ones the search can
+show) are kept in a table of their own with an index of their pieces: an FTS5
+table of each name's pairs of characters on SQLite (Chinese fragments are often
+two characters, fewer than a trigram), a table with a ``pg_trgm`` GIN index on
+PostgreSQL. Database triggers keep it current, so that no code path can forget
+it: publishing a result adds its entity's name, renaming such an entity renames
+it. The directory's imports pay nothing, as new entities have no result yet.
+
+The table, its index and its triggers are not a model: ``ensure`` creates them
+after every ``migrate`` (a migration that rebuilds a table on SQLite drops its
+triggers) and refills the names. Without them (a database that refuses FTS5 or
+the extension), ``entity_ids`` answers None and the search reads the directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from typing import Any
+
+from django.db import DatabaseError, connections, transaction
+
+log = logging.getLogger(__name__)
+
+# The index's tokens on SQLite: every pair of adjacent characters of the name ("重庆和圣" → "重庆 庆和 和圣"),
+# so that a fragment of two characters or more is a phrase of consecutive pairs. Names longer than
+# this are indexed up to it (and still found by LIKE when the index is missing).
+LONGEST_NAME = 120
+
+
+def _pairs(column: str) -> str:
+    """SQL for the overlapping pairs of characters of ``column``, separated by spaces."""
+    return " || ' ' || ".join(f"substr({column}, {k}, 2)" for k in range(1, LONGEST_NAME))
+
+
+# How many published results an entity has: the search's total for a fragment of many names is then
+# a sum over the names, not a test of every published result's name.
+_PUBLISHED = ("(SELECT COUNT(*) FROM results_result WHERE results_result.entity_id = directory_entity.id"
+              " AND results_result.published_at IS NOT NULL)")
+
+
+def _add(entity: str) -> str:
+    return ("INSERT INTO results_public_name(rowid, name, published, pairs) "  # noqa: S608 (constant SQL)
+            f"SELECT id, name, {_PUBLISHED}, {_pairs('name')} FROM directory_entity WHERE id = {entity};")
+
+
+SQLITE = [
+    # Derived data, rebuilt whole: dropping it also replaces a table of an older shape.
+    "DROP TABLE IF EXISTS results_public_name",
+    # Columns in this order: the plain content table results_public_name_content has them as c0, c1, c2.
+    "CREATE VIRTUAL TABLE results_public_name USING fts5(name UNINDEXED, published UNINDEXED, pairs,"
+    " tokenize='unicode61')",
+    "DROP TRIGGER IF EXISTS results_public_name_insert",
+    "DROP TRIGGER IF EXISTS results_public_name_publish",
+    "DROP TRIGGER IF EXISTS results_public_name_rename",
+    f"""CREATE TRIGGER results_public_name_insert AFTER INSERT ON results_result WHEN new.published_at IS NOT NULL BEGIN
+        DELETE FROM results_public_name WHERE rowid = new.entity_id;
+        {_add("new.entity_id")}
+    END""",  # noqa: S608 (constant SQL)
+    f"""CREATE TRIGGER results_public_name_publish AFTER UPDATE OF published_at ON results_result
+        WHEN new.published_at IS NOT NULL AND old.published_at IS NULL BEGIN
+        DELETE FROM results_public_name WHERE rowid = new.entity_id;
+        {_add("new.entity_id")}
+    END""",  # noqa: S608 (constant SQL)
+    f"""CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity WHEN old.name IS NOT new.name
+        BEGIN
+        UPDATE results_public_name SET name = new.name, pairs = {_pairs("new.name")} WHERE rowid = new.id;
+    END""",  # noqa: S608 (constant SQL)
+    f"""INSERT INTO results_public_name(rowid, name, published, pairs)
+        SELECT id, name, {_PUBLISHED}, {_pairs("name")} FROM directory_entity
+        WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
+]
+
+POSTGRESQL = [
+    "DROP TABLE IF EXISTS results_public_name",
+    "CREATE TABLE results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL, published integer NOT NULL)",
+    f"""CREATE OR REPLACE FUNCTION results_public_name_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        INSERT INTO results_public_name (entity_id, name, published)
+        SELECT id, name, {_PUBLISHED} FROM directory_entity WHERE id = NEW.entity_id
+        ON CONFLICT (entity_id) DO UPDATE SET name = EXCLUDED.name, published = EXCLUDED.published;
+        RETURN NULL;
+    END $$""",  # noqa: S608 (constant SQL)
+    """CREATE OR REPLACE FUNCTION results_public_name_rename() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        UPDATE results_public_name SET name = NEW.name WHERE entity_id = NEW.id;
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS results_public_name_add ON results_result",
+    """CREATE TRIGGER results_public_name_add AFTER INSERT OR UPDATE OF published_at ON results_result
+        FOR EACH ROW WHEN (NEW.published_at IS NOT NULL) EXECUTE FUNCTION results_public_name_add()""",
+    "DROP TRIGGER IF EXISTS results_public_name_rename ON directory_entity",
+    """CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity
+        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION results_public_name_rename()""",
+    f"""INSERT INTO results_public_name (entity_id, name, published) SELECT id, name, {_PUBLISHED}
+        FROM directory_entity WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
+]
+# Optional on PostgreSQL: without the extension (a role that may not create it) the table is scanned.
+POSTGRESQL_INDEX = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS results_public_name_trgm ON results_public_name USING gin (name gin_trgm_ops)",
+]
+
+
+def ensure(using: str = "default", **_: Any) -> bool:
+    """Create (or re-create) the name index, its triggers and its content; return whether it is in place."""
+    connection = connections[using]
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(connection.vendor)
+    if statements is None:
+        return False
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    except DatabaseError as error:
+        log.warning("公示检索的名称索引未建立，检索将逐条比对名称 / name index not created: %s", error)
+        return False
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                for statement in POSTGRESQL_INDEX:
+                    cursor.execute(statement)
+        except DatabaseError as error:
+            log.warning("pg_trgm 不可用，名称检索将扫描表 / pg_trgm unavailable: %s", error)
+    return True
+
+
+def _like(fragment: str) -> str:
+    return "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def query(fragment: str, vendor: str) -> tuple[str, list[str]]:
+    """Return the SQL (and its parameters) that selects the ids of the entities whose name holds ``fragment``."""
+    if vendor == "sqlite" and len(fragment) >= 2:
+        # The fragment's pairs as a phrase find the candidates; LIKE keeps the exact substrings
+        # (a pair split by a space or a bracket is tokenized loosely).
+        pairs = " ".join(fragment[k:k + 2] for k in range(len(fragment) - 1))
+        return ("SELECT rowid FROM results_public_name WHERE results_public_name MATCH %s"
+                " AND name LIKE %s ESCAPE '\\'", ['"' + pairs.replace('"', '""') + '"', _like(fragment)])
+    if vendor == "sqlite":
+        # One character: read the names from the FTS5 table's plain content table (``<table>_content``,
+        # column c0 the name), faster than a scan of the virtual table.
+        return "SELECT id FROM results_public_name_content WHERE c0 LIKE %s ESCAPE '\\'", [_like(fragment)]
+    return "SELECT entity_id FROM results_public_name WHERE name LIKE %s", [_like(fragment)]
+
+
+def published_count(fragment: str, using: str = "default") -> int | None:
+    """Return how many published results the entities whose name holds ``fragment`` have (None: no index).
+
+    For a fragment of many names: the names are read in the plain table (c0 the name, c1 the count).
+    """
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        sql = "SELECT SUM(c1) FROM results_public_name_content WHERE c0 LIKE %s ESCAPE '\\'"
+    elif connection.vendor == "postgresql":
+        sql = "SELECT SUM(published) FROM results_public_name WHERE name LIKE %s"
+    else:
+        return None
+    rows = _read(connection, using, sql, [_like(fragment)])
+    return None if rows is None else int(rows[0][0] or 0)
+
+
+def _read(connection: Any, using: str, sql: str, params: list[Any]) -> list[tuple] | None:
+    # No transaction of its own: on SQLite one would take the write lock (transaction_mode IMMEDIATE).
+    # Inside one, a savepoint keeps a missing table from spoiling it.
+    try:
+        with (transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()), \
+                connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except DatabaseError:
+        return None
+
+
+def entity_ids(fragment: str, limit: int, using: str = "default") -> list[int] | None:
+    """Return up to ``limit`` ids of entities with published results whose name holds ``fragment``.
+
+    None when the index is not there (the caller then searches the directory).
+    """
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return None
+    sql, params = query(fragment, connection.vendor)
+    rows = _read(connection, using, f"{sql} LIMIT %s", [*params, limit])
+    return None if rows is None else [row[0] for row in rows]

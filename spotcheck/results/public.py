@@ -1,0 +1,238 @@
+"""What the public sees of the results (一公开, rules.md R7): the search, its exports, credit records.
+
+Queries only (the pages are in ``public_views.py``); nothing here changes data,
+and nothing returns a result that is not published.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from spotcheck.catalog.models import HistoryRecord, InspectionItem, ListStatus
+from spotcheck.directory.exports import safe_cell
+from spotcheck.directory.models import Department, Entity
+from spotcheck.plans.frame import HEIGHTENED, EntityFacts, stratum
+from spotcheck.results import name_search
+from spotcheck.results.credit import Exemption, Inspected, exemption
+from spotcheck.results.models import Category, FollowUp, FollowUpRecord, Result
+from spotcheck.results.selectors import public_results
+
+# A unified social credit code: 18 characters of digits and capitals (GB 32100-2015).
+CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+# A name fragment matching more entities than this is searched by a join instead of a list of ids.
+ID_LIST_LIMIT = 1000
+
+
+@dataclass
+class Found:
+    """The results of a public search, and how to count them."""
+
+    results: QuerySet[Result]
+    total: Callable[[], int]
+
+
+def find(*, query: str = "", department: str = "", year: Any = None, category: str = "") -> Found:
+    """Return the published results of a public search, newest first, and how to count them.
+
+    ``query`` is a whole unified social credit code or a fragment of the entity's
+    name. A fragment is looked up first in the name index of ``name_search`` (one
+    query), so that the results are then found through their entity index rather
+    than by reading every name of the directory. A fragment of more than
+    ``ID_LIST_LIMIT`` names ("有限") tests each published result's entity name
+    instead, and, without other filters, is counted from the index's counts.
+    """
+    results = public_results(department=department, year=year, category=category)
+    query = (query or "").strip()
+    if not query:
+        return Found(results, results.count)
+    if CODE.match(query.upper()):
+        results = results.filter(entity__uscc=query.upper())
+        return Found(results, results.count)
+    ids = name_search.entity_ids(query, ID_LIST_LIMIT + 1)
+    if ids is None:  # no name index: read the directory
+        ids = list(Entity.objects.filter(name__contains=query).order_by().values_list("pk", flat=True)
+                   [:ID_LIST_LIMIT + 1])
+    if len(ids) <= ID_LIST_LIMIT:
+        results = results.filter(entity_id__in=ids)
+        return Found(results, results.count)
+    results = results.filter(entity__name__contains=query)
+    if department or year or category:
+        return Found(results, results.count)
+
+    def total() -> int:
+        counted = name_search.published_count(query)
+        return results.count() if counted is None else counted
+
+    return Found(results, total)
+
+
+def search(**terms: Any) -> QuerySet[Result]:
+    """Return the published results of a public search, newest first (see ``find``)."""
+    return find(**terms).results
+
+
+def corrections_of(results: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Return {result id: id of the correction that replaces it} for (result id, entity id) pairs (one query).
+
+    The corrections are looked for among the entities' own results, not by
+    ``corrects_id``: that column is nearly always empty, and SQLite's statistics
+    then make the planner scan the whole table for a lookup by it.
+    """
+    pairs = list(results)
+    ids = {pk for pk, _ in pairs}
+    found = (Result.objects.filter(entity_id__in={entity for _, entity in pairs}, corrects__isnull=False)
+             .values_list("corrects_id", "pk"))
+    return {old: new for old, new in found if old in ids}
+
+
+# What a row of the search shows, read as plain values: no model objects, no JSON columns decoded.
+ROW_FIELDS = ("pk", "task_id", "entity_id", "entity__uscc", "entity__name", "task__plan_id", "task__plan__number",
+              "department__code", "department__name", "item_code", "year", "inspected_on", "category",
+              "follow_up", "published_at", "corrects_id", "correction_reason")
+
+
+def page_rows(ids: list[int]) -> list[dict[str, Any]]:
+    """Return the rows of one page of the search, in the order of ``ids``, with their labels (three queries).
+
+    The page's ids are found first, sorted on the results table alone; only those
+    rows are then joined to their entity, task, plan and department.
+    """
+    found = {v["pk"]: v for v in Result.objects.filter(pk__in=ids).values(*ROW_FIELDS)}
+    values = [found[pk] for pk in ids if pk in found]
+    names = item_names({v["item_code"] for v in values})
+    corrected = corrections_of((v["pk"], v["entity_id"]) for v in values)
+    categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
+    return [{**v, "item_name": names.get(v["item_code"], ""), "correction": corrected.get(v["pk"]),
+             "category_label": categories.get(v["category"], v["category"]),
+             "follow_up_label": follow_ups.get(v["follow_up"], v["follow_up"]),
+             "inspected_day": v["inspected_on"].isoformat() if v["inspected_on"] else "",
+             "published_day": local_day(v["published_at"])} for v in values]
+
+
+def item_names(codes: Any) -> dict[str, str]:
+    """Return the name of each item code in its latest published list (one query)."""
+    names: dict[str, str] = {}
+    for code, name in (InspectionItem.objects.filter(code__in=set(codes), item_list__status=ListStatus.PUBLISHED)
+                       .order_by("code", "item_list__version").values_list("code", "name")):
+        names[code] = name  # the latest version comes last
+    return names
+
+
+def department_choices() -> list[tuple[str, str]]:
+    return list(Department.objects.order_by("code").values_list("code", "name"))
+
+
+def local_day(moment: datetime | None) -> str:
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+EXPORT_HEADER = ["记录编号", "统一社会信用代码", "市场主体名称", "计划编号", "检查部门", "事项代码", "抽查事项",
+                 "检查日期", "检查结果", "后续处置", "公示日期", "更正的记录编号", "更正原因", "已被更正"]
+
+
+def export_rows(results: QuerySet[Result]) -> Iterator[list[Any]]:
+    """Yield the export's rows of the searched results (formula-safe cells), a chunk at a time."""
+    categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
+    rows = results.values_list(
+        "pk", "entity__uscc", "entity__name", "task__plan__number", "department__name", "item_code",
+        "inspected_on", "category", "follow_up", "published_at", "corrects_id", "correction_reason", "entity_id")
+    names: dict[str, str] = {}
+    chunk: list[tuple] = []
+
+    def flush() -> Iterator[list[Any]]:
+        names.update(item_names({row[5] for row in chunk} - set(names)))
+        corrected = corrections_of((row[0], row[-1]) for row in chunk)
+        for pk, uscc, name, number, dept, item, day, category, follow_up, published, corrects, reason, _ in chunk:
+            yield [safe_cell(v) for v in (
+                pk, uscc, name, number, dept, item, names.get(item, ""), day.isoformat() if day else "",
+                str(categories.get(category, category)), str(follow_ups.get(follow_up, follow_up)),
+                local_day(published), corrects or "", reason, "是" if pk in corrected else "否")]
+        chunk.clear()
+
+    for row in rows.iterator(chunk_size=2000):
+        chunk.append(row)
+        if len(chunk) >= 2000:
+            yield from flush()
+    yield from flush()
+
+
+# --- The credit record (信用记录) ------------------------------------------------------------
+
+
+@dataclass
+class CreditRecord:
+    """An entity's public credit record: its published results and its exemption (R3)."""
+
+    entity: Entity
+    results: list[Result] = field(default_factory=list)  # published, newest first, corrections included
+    follow_ups: dict[int, list[FollowUpRecord]] = field(default_factory=dict)  # task id -> records
+    exemption: Exemption = field(default_factory=lambda: Exemption(None))
+    heightened: bool = False
+    department_names: dict[str, str] = field(default_factory=dict)
+    corrected: dict[int, int] = field(default_factory=dict)  # result id -> the correction replacing it
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``credit`` command's JSON (spec/interfaces.md)."""
+        return {
+            "entity": self.entity.uscc,
+            "name": self.entity.name,
+            "results": [{
+                "id": r.pk, "plan": r.task.plan.number, "department": r.department.code, "item": r.item_code,
+                "inspected_on": r.inspected_on.isoformat() if r.inspected_on else None,
+                "result": r.category, "follow_up": r.follow_up, "published_at": local_day(r.published_at),
+                "corrects": r.corrects_id, "correction_reason": r.correction_reason or None,
+                "follow_up_done": [{"done_on": f.done_on.isoformat(), "action": f.action}
+                                   for f in self.follow_ups.get(r.task_id, [])],
+            } for r in self.results],
+            "exempt_until": self.exemption.until,
+            "exempt_for_departments": list(self.exemption.departments) if self.exemption.until else [],
+        }
+
+
+def entity_facts(entity: Entity) -> EntityFacts:
+    return EntityFacts(entity.uscc, entity.status, entity.region_id, entity.industry, entity.entity_type,
+                       entity.foreign, entity.abnormal, entity.serious_violation, entity.complaints_12m)
+
+
+def credit_record(entity: Entity, today: date | None = None) -> CreditRecord:
+    """Read an entity's credit record: every published result, the follow-ups done, the exemption."""
+    today = today or timezone.localdate()
+    results = list(Result.objects.filter(entity=entity, published_at__isnull=False)
+                   .select_related("department", "task__plan")
+                   .order_by("-year", "-published_at", "-pk"))
+    corrected = corrections_of((r.pk, r.entity_id) for r in results)
+    follow_ups: dict[int, list[FollowUpRecord]] = {}
+    for record in FollowUpRecord.objects.filter(task_id__in={r.task_id for r in results}).order_by("pk"):
+        follow_ups.setdefault(record.task_id, []).append(record)
+    names = dict(Department.objects.values_list("code", "name"))
+    # R3 counts the current results (a correction replaces the result it corrects) and imported history.
+    inspections = [Inspected(r.year, r.department.code, r.category) for r in results if r.pk not in corrected]
+    inspections += [Inspected(day.year, by, result) for by, day, result in
+                    HistoryRecord.objects.filter(entity=entity).values_list("inspected_by", "inspected_on",
+                                                                             "result")]
+    heightened = stratum(entity_facts(entity), settings.SPOTCHECK["complaint_threshold"]) == HEIGHTENED
+    return CreditRecord(entity, results, follow_ups,
+                        exemption(inspections, heightened=heightened, this_year=today.year, departments=names),
+                        heightened, names, corrected)
+
+
+def plan_results(plan_id: int) -> dict[str, list[Result]]:
+    """Return the current published results of a plan's tasks, by entity code (the plan's public page)."""
+    results = list(Result.objects.filter(task__plan_id=plan_id, published_at__isnull=False)
+                   .select_related("entity").order_by("item_code", "pk"))
+    corrected = corrections_of((r.pk, r.entity_id) for r in results)
+    by_entity: dict[str, list[Result]] = {}
+    for result in results:
+        if result.pk not in corrected:
+            by_entity.setdefault(result.entity.uscc, []).append(result)
+    return by_entity

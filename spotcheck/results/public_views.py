@@ -1,0 +1,157 @@
+"""Public pages of the results (一公开, no login): the search with its exports, and the credit record."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from spotcheck.accounts.access import public
+from spotcheck.directory.exports import write_table
+from spotcheck.directory.models import Entity
+from spotcheck.plans.models import Plan
+from spotcheck.results import credit
+from spotcheck.results.models import Category, Result
+from spotcheck.results.public import (
+    EXPORT_HEADER,
+    Found,
+    credit_record,
+    department_choices,
+    export_rows,
+    find,
+    item_names,
+    page_rows,
+)
+
+PAGE_SIZE = 50
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("市场主体名称或统一社会信用代码"), required=False, max_length=100)
+    department = forms.ChoiceField(label=_("检查部门"), required=False)
+    year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
+    category = forms.ChoiceField(label=_("检查结果"), required=False, choices=[("", _("全部")), *Category.choices])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        department, year = self.fields["department"], self.fields["year"]
+        assert isinstance(department, forms.ChoiceField) and isinstance(year, forms.ChoiceField)
+        department.choices = [("", _("全部")), *department_choices()]
+        years = Plan.objects.order_by("-year").values_list("year", flat=True).distinct()
+        year.choices = [("", _("全部")), *((y, y) for y in years)]
+
+
+class CountedPaginator(Paginator):
+    """Page through the results' ids, counted once (by the results' own query)."""
+
+    def __init__(self, rows: Any, per_page: int, *, total: Callable[[], int]):
+        super().__init__(rows, per_page)
+        self.total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self.total()
+
+
+def _searched(request: HttpRequest) -> tuple[SearchForm, Any]:
+    """Return the form and what it finds (nothing while the form is wrong)."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        nothing = Result.objects.none()
+        return form, Found(nothing, nothing.count)
+    data = form.cleaned_data
+    return form, find(query=data["q"], department=data["department"], year=data["year"],
+                      category=data["category"])
+
+
+@public
+def results(request: HttpRequest) -> HttpResponseBase:
+    """Search the published results by entity name or code, with filters and paging (R7)."""
+    form, found = _searched(request)
+    page = CountedPaginator(found.results.values_list("pk", flat=True), PAGE_SIZE, total=found.total).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = page_rows(list(page))
+    # Reverse each URL once, then fill the rows in (reversing per row costs more than the query).
+    entity_url = reverse("public_results:entity", args=["CODE"])
+    plan_url = reverse("portal:plan", args=[987654321])
+    for row in rows:
+        row["entity_url"] = entity_url.replace("CODE", row["entity__uscc"])
+        row["plan_url"] = plan_url.replace("987654321", str(row["task__plan_id"]))
+    return render(request, "results/public_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "rows": rows})
+
+
+def _csv_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    class Line:
+        def write(self, text: str) -> str:
+            return text
+
+    writer = csv.writer(Line())
+    yield codecs.BOM_UTF8 + writer.writerow(EXPORT_HEADER).encode()
+    batch: list[str] = []
+    for row in rows:
+        batch.append(writer.writerow(row))
+        if len(batch) >= 500:
+            yield "".join(batch).encode()
+            batch = []
+    yield "".join(batch).encode()
+
+
+@public
+def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Download the current search as CSV (UTF-8 with BOM) or .xlsx, formula-safe, streamed."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form, found = _searched(request)
+    filename = f"published-results-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{fmt}"
+    rows = export_rows(found.results)
+    if fmt == "csv":
+        response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    # openpyxl writes a whole zip: build it in a temporary file, then stream the file.
+    spool = tempfile.TemporaryFile()
+    write_table(spool, "xlsx", EXPORT_HEADER, rows)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename)
+
+
+EXEMPTION_REASONS = {
+    credit.HEIGHTENED: _("属于加大抽查力度的重点对象，不适用免检。"),
+    credit.NO_INSPECTIONS: _("尚无本平台各部门的检查记录。"),
+    credit.GAP: _("最近三个年度中有年度未被检查，不满足连续三年的条件。"),
+    credit.PROBLEM: _("最近三个年度的检查中有“未发现问题”以外的结果。"),
+    credit.PAST: _("连续三年良好的免检年度已过。"),
+}
+
+
+@public
+def entity(request: HttpRequest, code: str) -> HttpResponseBase:
+    """An entity's credit record (信用记录): every published result and its exemption (R3)."""
+    found = get_object_or_404(Entity.objects.select_related("region"), uscc=code.strip().upper())
+    record = credit_record(found)
+    names = item_names({r.item_code for r in record.results})
+    exemption = record.exemption
+    return render(request, "results/public_entity.html", {
+        "entity": found, "record": record, "exemption": exemption,
+        "rows": [(r, names.get(r.item_code, ""), record.follow_ups.get(r.task_id, []), record.corrected.get(r.pk))
+                 for r in record.results],
+        "reason": EXEMPTION_REASONS.get(exemption.reason, ""),
+        "by_year": [(year, [record.department_names.get(c, c) for c in exemption.by_year.get(year, ())])
+                    for year in exemption.years],
+        "exempt_departments": [record.department_names.get(c, c) for c in exemption.departments],
+    })
