@@ -90,3 +90,19 @@ def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser
     assert page.csp_errors == [] and head.csp_errors == []  # nothing the pages need is blocked
     page.context.close()
     head.context.close()
+
+    # The public, on a phone and without logging in, finds the result and the entity's credit record.
+    entity = task.entity
+    public = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="zh-CN").new_page()
+    public.goto(f"{live_server.url}/")
+    public.click("header >> text=检查结果公示")
+    public.fill("input[name=q]", entity.name[-4:])
+    public.press("input[name=q]", "Enter")
+    public.wait_for_selector(f"text={entity.uscc}")
+    assert "未发现问题" in public.inner_text("main") and task.plan.number in public.inner_text("main")
+    no_sideways_scrolling(public)
+    public.click(f"a:has-text('{entity.name}')")
+    public.wait_for_selector("text=信用记录")
+    assert entity.uscc in public.inner_text("main") and "未发现问题" in public.inner_text("main")
+    no_sideways_scrolling(public)
+    public.context.close()
