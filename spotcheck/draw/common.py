@@ -15,11 +15,10 @@ import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 STRATA = ("heightened", "foreign", "general")
 
@@ -150,8 +149,7 @@ def ticket(seed_hex: str, entity: str) -> str:
     return h(f"{seed_hex}:{entity}")
 
 
-@dataclass(frozen=True)
-class Selected:
+class Selected(NamedTuple):
     entity: str
     stratum: str
     ticket: str
@@ -194,7 +192,8 @@ def _bound(n: int, total: int) -> bytes:
     return int((p + margin) * 2**64).to_bytes(8, "big") if p + margin < 0.5 else EVERY
 
 
-def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list[Selected]:
+def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int],
+           populations: Mapping[str, int] | None = None) -> list[Selected]:
     """Return the selected entities in draw order (§5).
 
     One pass hashes every candidate and keeps, per stratum, only the tickets below
@@ -202,7 +201,8 @@ def select(seed_hex: str, rows: Sequence[Row], sizes: Mapping[str, int]) -> list
     sample size (the bound is many standard deviations wide, so practically never),
     every ticket of that stratum is ranked instead: the answer is exact either way.
     """
-    populations = Counter(map(itemgetter(1), rows))
+    if populations is None:  # the strata table counted them already, where the caller has it
+        populations = Counter(map(itemgetter(1), rows))
     want = {s: min(sizes.get(s, 0), total) for s, total in populations.items()}
     bounds = {s: _bound(n, populations[s]) for s, n in want.items() if n > 0}
     kept: dict[str, list[tuple[bytes, str]]] = {s: [] for s in bounds}

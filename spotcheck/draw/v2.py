@@ -245,7 +245,8 @@ def run(
     pr_digest = params_digest(strata, team_size, required_departments, caps)
     entropy = normalize_entropy(public_entropy)
     seed_hex = seed(server_secret, entropy, f_digest, p_digest, pr_digest)
-    chosen = select(seed_hex, frame_rows, {s["name"]: s["sample_size"] for s in strata})
+    chosen = select(seed_hex, frame_rows, {s["name"]: s["sample_size"] for s in strata},
+                    {s["name"]: s["population"] for s in strata})
     failure = None
     try:
         teams = assign_teams(seed_hex, [c.entity for c in chosen], pool_inspectors, pool_conflicts,
