@@ -506,3 +506,9 @@ def test_a_fragment_of_many_names_is_counted_from_the_index_and_stays_right(worl
     service.correct(old, {**GOOD, "inspected_on": old.inspected_on}, personas["henry"], "更正检查内容")
     assert name_search.published_count("重庆") == 3 == anonymous.get(RESULTS, {"q": "重庆"}).context["page"].paginator.count
     assert name_search.published_count("嘉陵良品") == 2 and name_search.published_count("未审待定") == 0
+
+
+def test_every_value_of_the_table_is_escaped(world, anonymous):
+    Entity.objects.filter(pk=world["good"].entity_id).update(name='重庆<script>alert("x")</script>商贸')
+    page = anonymous.get(RESULTS, {"q": world["good"].entity.uscc}).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page

@@ -16,6 +16,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from spotcheck.accounts.access import public
@@ -48,13 +51,15 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         department, year = self.fields["department"], self.fields["year"]
         assert isinstance(department, forms.ChoiceField) and isinstance(year, forms.ChoiceField)
-        department.choices = [("", _("全部")), *department_choices()]
+        departments = department_choices()
+        self.department_ids = {code: pk for code, _name, pk in departments}
+        department.choices = [("", _("全部")), *((code, name) for code, name, _pk in departments)]
         years = Plan.objects.order_by("-year").values_list("year", flat=True).distinct()
         year.choices = [("", _("全部")), *((y, y) for y in years)]
 
 
 class CountedPaginator(Paginator):
-    """Page through the results' ids, counted once (by the results' own query)."""
+    """Page through the results' ids, counted once, by the search's own count."""
 
     def __init__(self, rows: Any, per_page: int, *, total: Callable[[], int]):
         super().__init__(rows, per_page)
@@ -65,15 +70,63 @@ class CountedPaginator(Paginator):
         return self.total()
 
 
-def _searched(request: HttpRequest) -> tuple[SearchForm, Any]:
+def _searched(request: HttpRequest) -> tuple[SearchForm, Found]:
     """Return the form and what it finds (nothing while the form is wrong)."""
     form = SearchForm(request.GET)
     if not form.is_valid():
         nothing = Result.objects.none()
         return form, Found(nothing, nothing.count)
     data = form.cleaned_data
-    return form, find(query=data["q"], department=data["department"], year=data["year"],
-                      category=data["category"])
+    return form, find(query=data["q"], department_id=form.department_ids.get(data["department"]),
+                      year=data["year"], category=data["category"])
+
+
+ROW = ('<tr id="result-{pk}">'
+       '<td data-label="{l_entity}"><a href="{entity_url}">{name}</a><br><code>{uscc}</code></td>'
+       '<td data-label="{l_plan}"><a href="{plan_url}">{number}</a></td>'
+       '<td data-label="{l_department}">{department}</td>'
+       '<td data-label="{l_item}">{item_code} {item_name}</td>'
+       '<td data-label="{l_date}">{inspected}</td>'
+       '<td data-label="{l_result}">{category}{corrects}{corrected}</td>'
+       '<td data-label="{l_follow_up}">{follow_up}</td>'
+       '<td data-label="{l_published}">{published}</td></tr>\n')
+CORRECTS = ('<br><span class="tag warn">{l_correction}</span>{l_reason}：{reason} '
+            '<a href="{entity_url}#result-{corrects}">{l_corrects} #{corrects}</a>')
+CORRECTED = ('<br><span class="tag">{l_corrected}</span> '
+             '<a href="{entity_url}#result-{correction}">{l_see} #{correction}</a>')
+
+
+def table_rows(rows: list[dict[str, Any]]) -> SafeString:
+    """Return the rows of the results table as HTML, every value escaped.
+
+    Built here rather than in the template: fifty rows are a thousand template
+    nodes, which cost most of the page's time; the same HTML made by str.format
+    costs a tenth of it.
+    """
+    labels = {"l_entity": gettext("市场主体"), "l_plan": gettext("计划编号"), "l_department": gettext("检查部门"),
+              "l_item": gettext("抽查事项"), "l_date": gettext("检查日期"), "l_result": gettext("检查结果"),
+              "l_follow_up": gettext("后续处置"), "l_published": gettext("公示日期"),
+              "l_correction": gettext("更正"), "l_reason": gettext("更正原因"), "l_corrects": gettext("更正的记录"),
+              "l_corrected": gettext("已被更正"), "l_see": gettext("见更正记录")}
+    labels = {key: escape(value) for key, value in labels.items()}
+    entity_url = reverse("public_results:entity", args=["CODE"])
+    plan_url = reverse("portal:plan", args=[987654321])
+    html = []
+    for r in rows:
+        link = escape(entity_url.replace("CODE", r["entity__uscc"]))
+        html.append(ROW.format(
+            pk=r["pk"], entity_url=link, name=escape(r["entity__name"]), uscc=escape(r["entity__uscc"]),
+            plan_url=escape(plan_url.replace("987654321", str(r["task__plan_id"]))),
+            number=escape(r["task__plan__number"]), department=escape(r["department__name"]),
+            item_code=escape(r["item_code"]), item_name=escape(r["item_name"]), inspected=r["inspected_day"],
+            category=escape(r["category_label"]), follow_up=escape(r["follow_up_label"]),
+            published=r["published_day"],
+            corrects=CORRECTS.format(reason=escape(r["correction_reason"]), entity_url=link,
+                                     corrects=r["corrects_id"], **labels) if r["corrects_id"] else "",
+            corrected=CORRECTED.format(entity_url=link, correction=r["correction"], **labels)
+            if r["correction"] else "",
+            **labels))
+    return mark_safe("".join(html))  # every value above is escaped
 
 
 @public
@@ -85,14 +138,8 @@ def results(request: HttpRequest) -> HttpResponseBase:
     query = request.GET.copy()
     query.pop("page", None)
     rows = page_rows(list(page))
-    # Reverse each URL once, then fill the rows in (reversing per row costs more than the query).
-    entity_url = reverse("public_results:entity", args=["CODE"])
-    plan_url = reverse("portal:plan", args=[987654321])
-    for row in rows:
-        row["entity_url"] = entity_url.replace("CODE", row["entity__uscc"])
-        row["plan_url"] = plan_url.replace("987654321", str(row["task__plan_id"]))
     return render(request, "results/public_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "rows": rows})
+        "form": form, "page": page, "query": query.urlencode(), "rows": rows, "table_rows": table_rows(rows)})
 
 
 def _csv_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
