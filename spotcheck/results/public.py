@@ -13,7 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from spotcheck.catalog.models import HistoryRecord, InspectionItem, ListStatus
@@ -62,11 +64,16 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
         results = results.filter(entity__uscc=query.upper())
         return Found(results, results.count)
     ids = name_search.entity_ids(query, ID_LIST_LIMIT + 1)
+    indexed = ids is not None
     if ids is None:  # no name index: read the directory
         ids = list(Entity.objects.filter(name__contains=query).order_by().values_list("pk", flat=True)
                    [:ID_LIST_LIMIT + 1])
     if len(ids) <= ID_LIST_LIMIT:
         results = results.filter(entity_id__in=ids)
+        return Found(results, results.count)
+    if (department or department_id is not None or year or category) and indexed:
+        # The filters narrow the results first; the index gives the names as a set to test them against.
+        results = results.filter(entity_id__in=RawSQL(*name_search.query(query, connection.vendor)))  # noqa: S611
         return Found(results, results.count)
     results = results.filter(entity__name__contains=query)
     if department or department_id is not None or year or category:
