@@ -4,17 +4,17 @@ The public search (``public.search``) asks for a fragment of a name, anywhere in
 it: ``LIKE '%…%'`` over the whole directory reads every name, and with a
 district's directory that costs more than the rest of the page together. So the
 names of the entities that have a published result (the only ones the search can
-show) are kept in a table of their own with an index of their pieces: an FTS5
-table of each name's pairs of characters on SQLite (Chinese fragments are often
-two characters, fewer than a trigram), a table with a ``pg_trgm`` GIN index on
-PostgreSQL. Database triggers keep it current, so that no code path can forget
+show) are kept in a table of their own with an index of each name's pairs of
+adjacent characters (Chinese fragments are often two characters, fewer than a
+trigram): an FTS5 table on SQLite, an array with a GIN index on PostgreSQL. A
+fragment is then the names holding all its pairs, checked by LIKE. Database triggers keep it current, so that no code path can forget
 it: publishing a result adds its entity's name, renaming such an entity renames
 it. The directory's imports pay nothing, as new entities have no result yet.
 
 The table, its index and its triggers are not a model: ``ensure`` creates them
 after every ``migrate`` (a migration that rebuilds a table on SQLite drops its
-triggers) and refills the names. Without them (a database that refuses FTS5 or
-the extension), ``entity_ids`` answers None and the search reads the directory.
+triggers) and refills the names. Without them (a SQLite built without FTS5),
+``entity_ids`` answers None and the search reads the directory.
 """
 
 from __future__ import annotations
@@ -76,17 +76,25 @@ SQLITE = [
         WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
 ]
 
+# The same pairs on PostgreSQL, as an array with a GIN index (built in: no extension to install).
+_PG_PAIRS = "ARRAY(SELECT substr(name, k, 2) FROM generate_series(1, greatest(length(name) - 1, 1)) AS k)"
+
 POSTGRESQL = [
     "DROP TABLE IF EXISTS results_public_name",
-    "CREATE TABLE results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL, published integer NOT NULL)",
+    "CREATE TABLE results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL,"
+    " published integer NOT NULL, pairs text[] NOT NULL)",
+    "CREATE INDEX results_public_name_pairs ON results_public_name USING gin (pairs)",
     f"""CREATE OR REPLACE FUNCTION results_public_name_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-        INSERT INTO results_public_name (entity_id, name, published)
-        SELECT id, name, {_PUBLISHED} FROM directory_entity WHERE id = NEW.entity_id
-        ON CONFLICT (entity_id) DO UPDATE SET name = EXCLUDED.name, published = EXCLUDED.published;
+        INSERT INTO results_public_name (entity_id, name, published, pairs)
+        SELECT id, name, {_PUBLISHED}, {_PG_PAIRS} FROM directory_entity WHERE id = NEW.entity_id
+        ON CONFLICT (entity_id) DO UPDATE SET name = EXCLUDED.name, published = EXCLUDED.published,
+            pairs = EXCLUDED.pairs;
         RETURN NULL;
     END $$""",  # noqa: S608 (constant SQL)
     """CREATE OR REPLACE FUNCTION results_public_name_rename() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-        UPDATE results_public_name SET name = NEW.name WHERE entity_id = NEW.id;
+        UPDATE results_public_name SET name = NEW.name,
+            pairs = ARRAY(SELECT substr(NEW.name, k, 2) FROM generate_series(1, greatest(length(NEW.name) - 1, 1)) AS k)
+        WHERE entity_id = NEW.id;
         RETURN NULL;
     END $$""",
     "DROP TRIGGER IF EXISTS results_public_name_add ON results_result",
@@ -95,13 +103,8 @@ POSTGRESQL = [
     "DROP TRIGGER IF EXISTS results_public_name_rename ON directory_entity",
     """CREATE TRIGGER results_public_name_rename AFTER UPDATE OF name ON directory_entity
         FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION results_public_name_rename()""",
-    f"""INSERT INTO results_public_name (entity_id, name, published) SELECT id, name, {_PUBLISHED}
+    f"""INSERT INTO results_public_name (entity_id, name, published, pairs) SELECT id, name, {_PUBLISHED}, {_PG_PAIRS}
         FROM directory_entity WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
-]
-# Optional on PostgreSQL: without the extension (a role that may not create it) the table is scanned.
-POSTGRESQL_INDEX = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS results_public_name_trgm ON results_public_name USING gin (name gin_trgm_ops)",
 ]
 
 
@@ -118,13 +121,6 @@ def ensure(using: str = "default", **_: Any) -> bool:
     except DatabaseError as error:
         log.warning("公示检索的名称索引未建立，检索将逐条比对名称 / name index not created: %s", error)
         return False
-    if connection.vendor == "postgresql":
-        try:
-            with transaction.atomic(using=using), connection.cursor() as cursor:
-                for statement in POSTGRESQL_INDEX:
-                    cursor.execute(statement)
-        except DatabaseError as error:
-            log.warning("pg_trgm 不可用，名称检索将扫描表 / pg_trgm unavailable: %s", error)
     return True
 
 
@@ -132,7 +128,7 @@ def _like(fragment: str) -> str:
     return "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def query(fragment: str, vendor: str) -> tuple[str, list[str]]:
+def query(fragment: str, vendor: str) -> tuple[str, list[Any]]:
     """Return the SQL (and its parameters) that selects the ids of the entities whose name holds ``fragment``."""
     if vendor == "sqlite" and len(fragment) >= 2:
         # The fragment's pairs as a phrase find the candidates; LIKE keeps the exact substrings
@@ -144,6 +140,9 @@ def query(fragment: str, vendor: str) -> tuple[str, list[str]]:
         # One character: read the names from the FTS5 table's plain content table (``<table>_content``,
         # column c0 the name), faster than a scan of the virtual table.
         return "SELECT id FROM results_public_name_content WHERE c0 LIKE %s ESCAPE '\\'", [_like(fragment)]
+    if len(fragment) >= 2:
+        pairs_of = [fragment[k:k + 2] for k in range(len(fragment) - 1)]
+        return "SELECT entity_id FROM results_public_name WHERE pairs @> %s AND name LIKE %s", [pairs_of, _like(fragment)]
     return "SELECT entity_id FROM results_public_name WHERE name LIKE %s", [_like(fragment)]
 
 
