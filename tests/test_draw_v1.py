@@ -15,25 +15,7 @@ from hypothesis import strategies as st
 from spotcheck import draw
 from spotcheck.draw import v1
 from tests.vectors import V1 as VECTORS
-
-
-def inputs_of(record: dict) -> dict:
-    """Return the draw inputs that a record states."""
-    return {
-        "plan": record["plan"],
-        "committed_at": record["committed_at"],
-        "drawn_at": record["drawn_at"],
-        "server_secret": record["server_secret"],
-        "public_entropy": record["public_entropy"],
-        "rows": record["frame"]["rows"],
-        "inspectors": record["pool"]["inspectors"],
-        "conflicts": record["pool"]["conflicts"],
-        "rules": {s["name"]: {k: s[k] for k in ("ratio", "count") if k in s} for s in record["strata"]},
-        "team_size": record["team_size"],
-        "required_departments": record["required_departments"],
-        "capacity": record["capacity"],
-        "exclusions": record["exclusions"],
-    }
+from tests.vectors import inputs_of
 
 
 def test_the_published_vectors_are_present():
