@@ -145,11 +145,14 @@ def _choice(value: Any, choices: Any, name: str, entry: Entry) -> str:
 
 
 def check_entry(task: Task, item_code: str, data: Mapping[str, Any], *, complete: bool,
-                today: dt.date | None = None) -> Entry:
-    """Check one item's result; a draft (``complete=False``) may leave fields empty, never wrong."""
+                today: dt.date | None = None, items: Mapping[str, Any] | None = None) -> Entry:
+    """Check one item's result; a draft (``complete=False``) may leave fields empty, never wrong.
+
+    ``items`` is ``published_items()`` of the caller's codes, read once for a loop of entries.
+    """
     entry = Entry()
     today = today or timezone.localdate()
-    item = published_items([item_code]).get(item_code)
+    item = (published_items([item_code]) if items is None else items).get(item_code)
     methods = list(item[1].methods) if item else []
     method = str(data.get("method") or "").strip()
     if method:
@@ -329,12 +332,14 @@ def missing_items(task: Task) -> dict[str, dict[str, str]]:
     """Return, per item, what keeps the task from being submitted (empty when complete)."""
     missing: dict[str, dict[str, str]] = {}
     results = {r.item_code: r for r in Result.objects.filter(task=task, corrects=None)}
+    items = published_items(task.items)
     for code in task.items:
         result = results.get(code)
         if result is None:
             missing[code] = {"": "尚未录入"}
             continue
-        entry = check_entry(task, code, {name: getattr(result, name) for name in ENTRY_FIELDS}, complete=True)
+        entry = check_entry(task, code, {name: getattr(result, name) for name in ENTRY_FIELDS}, complete=True,
+                            items=items)
         if entry.errors:
             missing[code] = entry.errors
     return missing
@@ -578,9 +583,10 @@ def enter_sheet_results(task: Task, rows: Mapping[str, Mapping[str, Any]], actor
             if code not in task.items:
                 errors[code] = f"事项“{code}”不在本任务中"
         values: dict[str, dict[str, Any]] = {}
+        items = published_items(task.items)
         for code in task.items:
             if code in rows:
-                entry = check_entry(task, code, rows[code], complete=True)
+                entry = check_entry(task, code, rows[code], complete=True, items=items)
                 if entry.errors:
                     errors[code] = "；".join(entry.errors.values())
                 values[code] = entry.values

@@ -29,6 +29,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from spotcheck.audit.log import record
+from spotcheck.catalog.lists import published_items
 from spotcheck.catalog.models import Method
 from spotcheck.directory.exports import safe_cell
 from spotcheck.inspections.models import Task, TaskStatus
@@ -352,6 +353,7 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
     rows, _ = read_rows(io.BytesIO(content), name, COLUMNS)
     tasks = {t.order: t for t in plan.tasks.select_related("entity", "plan__lead_department")}
     plan_items = set(plan.items)
+    published = published_items(list(plan.items))  # read once, not once a row
     errors: list[RowError] = []
     good: list[_Row] = []
     seen: dict[tuple[int, str], int] = {}
@@ -397,7 +399,7 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
             refused_tasks.add(order)
             continue
         data = _entry_data(values)
-        entry = service.check_entry(task, item, data, complete=True, today=today)
+        entry = service.check_entry(task, item, data, complete=True, today=today, items=published)
         for name_, reason in entry.errors.items():
             column = FIELD_COLUMN.get(name_, name_)
             if column not in bad:
