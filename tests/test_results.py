@@ -280,12 +280,14 @@ def test_three_good_years_exempt_an_entity_across_years(district, departments, p
     """R3: published results count with imported history; three good years exempt the next year."""
     everyone = {"general": {"ratio": "1"}, "foreign": {"ratio": "1"}, "heightened": {"ratio": "1"}}
     plan_2025 = drawn(year=2025, strata=everyone, capacity=100, honour_exemptions=False)
-    task = plan_2025.tasks.order_by("order").first()
+    plan_2026 = approved_plan(strata={"general": {"ratio": "0.5"}})
+    # The heightened stratum is never exempt: take the first task whose entity is outside it.
+    strata = dict(frame_for(plan_2026).rows)
+    task = next(t for t in plan_2025.tasks.order_by("order") if strata.get(t.entity.uscc) == "general")
     code = task.entity.uscc
     for year in (2023, 2024):
         HistoryRecord.objects.create(entity=task.entity, inspected_by="SCJGJ", department=departments["SCJGJ"],
                                      item_code="SCJGJ-001", inspected_on=date(year, 6, 1), result="no_issue")
-    plan_2026 = approved_plan(strata={"general": {"ratio": "0.5"}})
     assert dict(frame_for(plan_2026).exclusions).get(code) is None  # 2025 has no published result yet
     enter_all(task, member(task, 0), inspected_on="2025-06-01")
     service.submit(task, member(task, 0))
