@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Count, F, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -31,6 +31,11 @@ from spotcheck.results.selectors import public_results
 CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 # A name fragment matching more entities than this is searched by a join instead of a list of ids.
 ID_LIST_LIMIT = 1000
+# Newest first, as ``public_results`` orders, for a filtered search on PostgreSQL. Every published result
+# has a date, so NULLS LAST changes no order; but it does not match the index of publication dates, and
+# so keeps the planner from walking that index (newest first) through every later year's results in
+# search of a filtered year's: it reads the filtered rows by their own index and sorts them instead.
+FILTERED_ORDER = (F("published_at").desc(nulls_last=True), F("pk").desc())
 
 
 @dataclass
@@ -39,6 +44,20 @@ class Found:
 
     results: QuerySet[Result]
     total: Callable[[], int]
+    # Whether a page is best read with the total in the same query (``page_ids``): when finding the
+    # rows costs more than reading them, as for a fragment or filters on PostgreSQL.
+    windowed: bool = False
+
+
+def page_ids(found: Found, offset: int, limit: int) -> tuple[list[int], int | None]:
+    """Return the ids of the results from ``offset`` (at most ``limit``) and their total (None past the end).
+
+    One query finds the rows once and returns both the page and their number
+    (``COUNT(*) OVER ()``): for a search with ``found.windowed``.
+    """
+    rows = list(found.results.annotate(found_total=Window(Count("pk"))).values_list("pk", "found_total")
+                [offset:offset + limit])
+    return [pk for pk, _ in rows], (rows[0][1] if rows else None)
 
 
 def find(*, query: str = "", department: str = "", department_id: int | None = None, year: Any = None,
@@ -57,9 +76,13 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
     if department_id is not None:
         # By id, not by code through a join: PostgreSQL then plans with the (department, year, result) index.
         results = results.filter(department_id=department_id)
+    filtered = bool(department or department_id is not None or year or category)
+    postgresql = connection.vendor == "postgresql"
+    if filtered and postgresql:
+        results = results.order_by(*FILTERED_ORDER)
     query = (query or "").strip()
     if not query:
-        return Found(results, results.count)
+        return Found(results, results.count, windowed=filtered and postgresql)
     if CODE.match(query.upper()):
         results = results.filter(entity__uscc=query.upper())
         return Found(results, results.count)
@@ -69,14 +92,24 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
         ids = list(Entity.objects.filter(name__contains=query).order_by().values_list("pk", flat=True)
                    [:ID_LIST_LIMIT + 1])
     if len(ids) <= ID_LIST_LIMIT:
-        results = results.filter(entity_id__in=ids)
-        return Found(results, results.count)
-    filtered = bool(department or department_id is not None or year or category)
-    if filtered and indexed and connection.vendor == "postgresql":
+        if postgresql:
+            # One array parameter rather than a placeholder per id: hundreds of ids cost the ORM and
+            # the driver more than the query itself.
+            results = results.filter(entity_id__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))  # noqa: S611
+        else:
+            results = results.filter(entity_id__in=ids)
+        return Found(results, results.count, windowed=postgresql)
+    if indexed and postgresql and department_id is not None and year:
+        # One department's results of one year are a few thousand: each has its name checked in the index.
+        holds = RawSQL(*name_search.holds(query, '"results_result"."entity_id"'),  # noqa: S611
+                       output_field=BooleanField())
+        results = results.filter(holds)
+        return Found(results, results.count, windowed=True)
+    if filtered and indexed and postgresql:
         # The filters narrow the results first; the index gives the names as a set to hash them against.
         # (SQLite would instead walk the set, thousands of entities: there the join below is faster.)
         results = results.filter(entity_id__in=RawSQL(*name_search.query(query, connection.vendor)))  # noqa: S611
-        return Found(results, results.count)
+        return Found(results, results.count, windowed=True)
     results = results.filter(entity__name__contains=query)
     if filtered:
         return Found(results, results.count)

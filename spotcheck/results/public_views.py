@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django import forms
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -35,6 +35,7 @@ from spotcheck.results.public import (
     export_rows,
     find,
     item_names,
+    page_ids,
     page_rows,
 )
 
@@ -68,6 +69,22 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.total()
+
+
+def search_page(found: Found, number: Any) -> Page:
+    """Return the page ``number`` of the search (the last one past the end, the first one if not a number)."""
+    paginator = CountedPaginator(found.results.values_list("pk", flat=True), PAGE_SIZE, total=found.total)
+    if not found.windowed:
+        return paginator.get_page(number)
+    try:
+        wanted = max(1, int(number))
+    except (TypeError, ValueError):
+        wanted = 1
+    ids, total = page_ids(found, (wanted - 1) * PAGE_SIZE, PAGE_SIZE)
+    if total is None:  # past the end: counted apart, and the last page shown
+        return paginator.get_page(wanted)
+    paginator.count = total  # type: ignore[misc]  # the cached property's value
+    return Page(ids, wanted, paginator)
 
 
 def _searched(request: HttpRequest) -> tuple[SearchForm, Found]:
@@ -135,8 +152,7 @@ def table_rows(rows: list[dict[str, Any]]) -> SafeString:
 def results(request: HttpRequest) -> HttpResponseBase:
     """Search the published results by entity name or code, with filters and paging (R7)."""
     form, found = _searched(request)
-    page = CountedPaginator(found.results.values_list("pk", flat=True), PAGE_SIZE, total=found.total).get_page(
-        request.GET.get("page"))
+    page = search_page(found, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     rows = page_rows(list(page))
