@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "spotcheck.accounts.access.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "spotcheck.portal.errors.MethodNotAllowedPageMiddleware",
     "spotcheck.lib.headers.SecureHeadersMiddleware",
 ]
 
