@@ -50,3 +50,11 @@ def hash_value(value: Any, keep: int = 12) -> str:
         ' <button type="button" class="copy" data-copy="{}" data-done="{}">{}</button>'
         '<details><summary>{}</summary><code class="hash">{}</code></details></span>',
         text, text[:keep], text[-4:], text, gettext("已复制"), gettext("复制"), gettext("全文"), text)
+
+
+@register.filter
+def person(actor: str) -> str:
+    """Show an actor of the log or a record ("user:scjg_admin") as name and role ("李管理员（部门管理员）")."""
+    from spotcheck.audit.display import person as shown
+
+    return shown(actor)
