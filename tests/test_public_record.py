@@ -68,3 +68,22 @@ def test_every_cell_keeps_its_label_and_hashes_are_shortened(plan):
     assert "<summary>全文</summary>" in page and "spotcheck/copy.js" in page
     # Strata in the page's language only.
     assert "（general）" not in page and "一般" in page
+
+
+def test_the_certificate_keeps_each_row_whole_on_one_page(plan):
+    import io
+
+    from pypdf import PdfReader
+
+    from spotcheck.directory.models import Entity
+
+    for entity in Entity.objects.all():  # long names wrap over several lines
+        entity.name = f"重庆市巴南区{entity.pk}号长名称商贸有限责任公司李家沱第{entity.pk}分公司"
+        entity.save(update_fields=["name"])
+    response = Client().get(reverse("portal:certificate", args=[plan.pk]))
+    pages = [page.extract_text().replace("\n", "") for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert len(pages) >= 3
+    for task in plan.tasks.select_related("entity"):
+        holding = [n for n, text in enumerate(pages) if task.entity.uscc in text]
+        assert len(holding) == 1, task.entity.uscc
+        assert task.entity.name in pages[holding[0]], task.entity.name  # not split from its code
