@@ -161,7 +161,9 @@ def test_the_draw_ceremony_from_plan_to_verified_record(browser, live_server, pe
     alice.click("button:has-text('开始抽取')")
     alice.wait_for_selector("table.draw-result")
     c = Commitment.objects.get()
-    assert c.seed in alice.inner_text("body") and "李公证" in alice.inner_text("body")
+    # The seed is shown shortened, whole under "全文" and on the copy button.
+    assert f'data-copy="{c.seed}"' in alice.content() and "李公证" in alice.inner_text("body")
+    assert f"{c.seed[:12]}…{c.seed[-4:]}" in alice.inner_text("body")
     # The public checks the published record in their own browser.
     public = browser.new_context().new_page()
     public.goto(f"{live_server.url}/verify/?plan={c.plan_id}")
