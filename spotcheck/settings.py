@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widgets' templates, for FORM_RENDERER below
     "django_tasks",
     "django_tasks_db",
     "spotcheck.accounts",
@@ -126,6 +127,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "spotcheck.urls"
 WSGI_APPLICATION = "spotcheck.wsgi.application"
+
+# Every form is drawn by one template (templates/forms/form.html): errors summed up at the top, fields marked.
+FORM_RENDERER = "spotcheck.lib.forms.FormRenderer"
 
 TEMPLATES = [
     {
