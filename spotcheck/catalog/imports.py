@@ -39,6 +39,7 @@ class ItemImporter(Importer):
     """
 
     kind, label, key = "items", "抽查事项", "code"
+    department_scoped = True
     columns = (
         Column("code", "事项编码", True),
         Column("department", "部门", True),
