@@ -439,7 +439,7 @@ class InspectorImporter(Importer):
         Column("conflicts", "回避对象", parse=parse_uscc_list, default=None),
     )
 
-    def prepare(self):
+    def prepare(self) -> None:
         self.departments = dict(Department.objects.values_list("code", "pk"))
         # A department's upload: the other departments' certificate numbers, and each row's number.
         self.others: dict[str, str] = {}
