@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from spotcheck.accounts import throttle
 
@@ -18,6 +19,7 @@ class ThrottledLoginForm(AuthenticationForm):
         ),
     }
 
+    @sensitive_variables()  # the password and the known device's token
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         address = throttle.client_address(self.request) if self.request else None
