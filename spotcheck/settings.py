@@ -7,6 +7,7 @@ turns on the secure-transport settings that ``spotcheck check --deploy`` asks fo
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value in (None, ""):
         return default
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def networks_list(name: str) -> list[str]:
+    """Return a comma-separated list of addresses or CIDR ranges, refusing any that is not one."""
+    networks = []
+    for entry in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} 不是IP地址或网段 / is not an address or CIDR range") from None
+    return networks
 
 
 DATABASE_ENGINES = {
@@ -185,10 +197,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Failed logins are throttled per account and per address (accounts.throttle).
-LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# Failed logins delay the next attempt (accounts.throttle): after LOGIN_FAILURES_PER_ACCOUNT
+# failures of an account (or LOGIN_FAILURES_PER_ADDRESS from one address) within the window, the
+# next attempt waits 1 s, 2 s, 4 s … up to LOGIN_DELAY_MAX_SECONDS; a browser that logged in to the
+# account before (a known device, remembered LOGIN_DEVICE_DAYS) counts apart. Older records are pruned.
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 24 * 60)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 15 * 60)
+LOGIN_DEVICE_DAYS = env_int("LOGIN_DEVICE_DAYS", 180)
+# The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by
+# default, and then the header is never read (REMOTE_ADDR only).
+SPOTCHECK_TRUSTED_PROXIES = networks_list("SPOTCHECK_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
