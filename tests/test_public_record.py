@@ -87,3 +87,15 @@ def test_the_certificate_keeps_each_row_whole_on_one_page(plan):
         holding = [n for n, text in enumerate(pages) if task.entity.uscc in text]
         assert len(holding) == 1, task.entity.uscc
         assert task.entity.name in pages[holding[0]], task.entity.name  # not split from its code
+
+
+def test_the_certificate_is_chinese_whoever_asks_first(plan):
+    import io
+
+    from pypdf import PdfReader
+
+    client = Client()
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("portal:certificate", args=[plan.pk]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "随机抽查抽取证明" in text and "一般" in text and "General" not in text

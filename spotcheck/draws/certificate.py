@@ -12,6 +12,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment
@@ -31,11 +32,16 @@ def selected(c: Commitment) -> list[dict[str, Any]]:
 
 
 def render_certificate(plan: Plan, c: Commitment) -> bytes:
-    """Render the draw certificate of a drawn commitment as an A4 PDF with CJK fonts."""
-    html = render_to_string("draws/certificate.html", {
-        "plan": plan, "c": c, "record": c.record_data(), "result": selected(c),
-        "witnesses": c.witnesses.all(), "participants": plan.participants.select_related("department"),
-    })
+    """Render the draw certificate of a drawn commitment as an A4 PDF with CJK fonts.
+
+    An official document, stored once and served to everyone: always in Chinese,
+    whatever the language of the visitor who asked for it first.
+    """
+    with translation.override("zh-hans"):
+        html = render_to_string("draws/certificate.html", {
+            "plan": plan, "c": c, "record": c.record_data(), "result": selected(c),
+            "witnesses": c.witnesses.all(), "participants": plan.participants.select_related("department"),
+        })
     from weasyprint import HTML
 
     return HTML(string=html).write_pdf()
