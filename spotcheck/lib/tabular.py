@@ -389,6 +389,9 @@ def _xlsx_rows(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
         sheet = book.worksheets[0]
+        # In read-only mode openpyxl stops at the dimension the file declares (rows and columns
+        # beyond it are dropped without a word); every row present is read instead.
+        sheet.reset_dimensions()
     except Exception as exc:  # openpyxl raises many kinds on a damaged or hostile file
         raise _file_error(f"无法读取XLSX文件“{_display(name)}” / cannot read the XLSX file: "
                           f"{str(exc)[:200]}") from None
@@ -415,11 +418,12 @@ def _csv_rows(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
     total = max(0, _count_lines(stream) - 1)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
-        sample = text.read(8192)
+        header = text.readline(65536)
         text.seek(0)
     except UnicodeDecodeError:  # pragma: no cover - detect_encoding checked it
         raise _file_error("无法识别文件编码 / unrecognised encoding") from None
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    # Judged on the header alone: a data cell may hold tabs or commas of its own.
+    delimiter = "\t" if header.count("\t") > header.count(",") else ","
 
     def rows() -> Iterator[list[str]]:
         number = 0

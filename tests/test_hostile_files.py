@@ -1,0 +1,440 @@
+"""Hostile files (issue #12 §4): size, type and content, zip bombs, row and cell limits, plan files.
+
+Every upload path refuses a file that is too large before reading it, and a file whose name and
+content disagree; an .xlsx is judged by its zip directory before openpyxl opens it; rows are
+counted as they are read. Every refusal is a clear error naming the file (or the row and column)
+and changes nothing. The files are real: CSV bytes, .xlsx written by openpyxl or by zipfile.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from spotcheck.audit.models import AuditEntry
+from spotcheck.directory.imports import run_import
+from spotcheck.directory.models import Entity, ImportJob
+from spotcheck.lib import tabular
+from spotcheck.plans.models import Plan
+from tests.conftest import csv_bytes, import_file, make_uscc, run_command
+from tests.test_results_sheet import plan, state  # noqa: F401  (the plan fixture)
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["uscc", "name", "entity_type", "industry", "region", "status"]
+KINDS = ["entities", "inspectors", "regions", "departments", "items", "history"]
+
+
+def entity_row(n: int, **changes) -> list[str]:
+    values = {"uscc": make_uscc(n), "name": f"重庆测试{n}有限公司", "entity_type": "enterprise",
+              "industry": "F", "region": "500113001", "status": "active", **changes}
+    return [values[k] for k in HEADER]
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- .xlsx files written by hand (zipfile), to say exactly what the file declares ---------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+
+def _inline_row(number: int, values: list[str]) -> str:
+    cells = "".join(f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values))
+    return f'<row r="{number}">{cells}</row>'
+
+
+def handmade_xlsx(out, rows: list[list[str]], *, dimension: str = "A1:F9", shared_strings: int = 0,
+                  workbook: str | None = None, sheet_tail: str = "</sheetData></worksheet>") -> None:
+    """Write a minimal .xlsx: inline-string rows, a declared dimension, optionally millions of tiny
+    shared strings (streamed: the test never holds them in memory either)."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", XML + (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            '</Types>'))
+        z.writestr("_rels/.rels", XML + f'<Relationships xmlns="{PKG}"><Relationship Id="rId1" '
+                   f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", workbook or XML + (
+            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="data" sheetId="1" r:id="rId1"/>'
+            '</sheets></workbook>'))
+        z.writestr("xl/_rels/workbook.xml.rels", XML + (
+            f'<Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+        body = "".join(_inline_row(n, row) for n, row in enumerate(rows, start=1))
+        z.writestr("xl/worksheets/sheet1.xml", XML + f'<worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/>'
+                   f"<sheetData>{body}{sheet_tail}")
+        with z.open("xl/sharedStrings.xml", "w") as strings:
+            strings.write((XML + f'<sst xmlns="{MAIN}" count="{shared_strings}" uniqueCount="{shared_strings}">').encode())
+            chunk = b"<si><t>a</t></si>" * 10_000
+            for _ in range(shared_strings // 10_000):
+                strings.write(chunk)
+            strings.write(b"</sst>")
+
+
+def bomb(path: Path) -> Path:
+    """The file of the issue: three million shared strings, about 50 MB of XML in 130 KB."""
+    with path.open("wb") as out:
+        handmade_xlsx(out, [["uscc", "name"]], shared_strings=3_000_000)
+    return path
+
+
+@pytest.fixture
+def no_openpyxl(monkeypatch):
+    """Fail the test if openpyxl is asked to open a workbook."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl.load_workbook was called")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_uploads(media) -> list[Path]:
+    return list(Path(media).rglob("*.*"))
+
+
+def upload(client, kind: str, name: str, data: bytes):
+    return client.post(reverse("directory:import_upload", args=[kind]), {"file": SimpleUploadedFile(name, data)})
+
+
+def form_errors(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return " ".join(str(e) for e in response.context["form"].errors.get("file", []))
+
+
+# --- The size limit, checked before anything is read ------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_directory_upload_is_refused_above_the_size_limit_before_it_is_read(
+        kind, personas, login, media, settings):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "upload_max_mb": 1}
+    # Binary content would be refused too, for its content: only the size is named, so it was
+    # judged first, from the upload's size alone.
+    big = b"\x00" * (3 * 1024 * 1024 // 2)
+    errors = form_errors(upload(login(personas["coordinator"]), kind, "big.csv", big))
+    assert errors == "文件“big.csv”为1.5MB，超过1MB的上限"
+    assert ImportJob.objects.count() == 0 and stored_uploads(media) == []
+
+
+def test_the_results_sheet_upload_is_refused_above_the_size_limit(plan, personas, login, settings):  # noqa: F811
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "upload_max_mb": 1}
+    before = state()
+    response = login(personas["alice"]).post(reverse("sheets:plan_upload", args=[plan.pk]), {
+        "file": SimpleUploadedFile("检查结果表.xlsx", b"PK\x03\x04" + b"\x00" * (1024 * 1024 + 1))})
+    assert "“检查结果表.xlsx”为1.0MB，超过1MB的上限" in form_errors(response)
+    assert state() == before
+
+
+def test_the_results_sheet_reader_keeps_the_same_limit_without_a_form(tmp_path, plan, settings):  # noqa: F811
+    from spotcheck.results.sheet import import_sheet
+
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "upload_max_mb": 1}
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * (1024 * 1024 + 1))
+    outcome = import_sheet(plan, path, None)
+    assert [e.message for e in outcome.errors] == ["文件“big.csv”超过1MB的上限"]
+
+
+def test_a_file_at_the_limit_is_accepted(personas, login, media, regions, settings):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "upload_max_mb": 1, "import_background_rows": 100_000}
+    rows = [entity_row(n) for n in range(1, 13_000)]
+    data = csv_bytes(HEADER, rows)
+    last = csv_bytes(HEADER, [entity_row(13_000)]).split(b"\r\n", 1)[1]
+    padding = 1024 * 1024 - len(data) - len(last)
+    assert 0 < padding < 100_000
+    data += last.replace("公司".encode(), "公司".encode() + b" " * padding)  # blanks after the name: read as nothing
+    assert len(data) == 1024 * 1024
+    response = upload(login(personas["coordinator"]), "entities", "e.csv", data)
+    assert response.status_code == 302, form_errors(response)
+    assert ImportJob.objects.get().result["ok"] and Entity.objects.count() == 13_000
+
+
+def test_a_plan_file_is_refused_above_its_limit_before_it_is_read(tmp_path, published, monkeypatch):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"name": "x" * (1024 * 1024)}), encoding="utf-8")
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    code, out = run_command("plan_create", str(path))
+    assert code == 1 and "“plan.json”超过1024KB的上限" in out["error"]
+    assert Plan.objects.count() == 0
+
+
+# --- The extension and the content must agree -------------------------------------------------
+
+REAL_XLSX = xlsx_bytes([HEADER, entity_row(1)])
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("entities.txt", csv_bytes(HEADER, [entity_row(1)]), "只接受 .csv 或 .xlsx 文件，“entities.txt”不是"),
+    ("entities.xls", REAL_XLSX, "只接受 .csv 或 .xlsx 文件，“entities.xls”不是"),
+    ("entities", csv_bytes(HEADER, [entity_row(1)]), "只接受 .csv 或 .xlsx 文件"),
+    ("entities.csv", REAL_XLSX, "“entities.csv”是压缩包"),
+    ("entities.csv", b"uscc,name\x00\n", "“entities.csv”含有二进制内容"),
+    ("entities.xlsx", csv_bytes(HEADER, [entity_row(1)]), "“entities.xlsx”不是有效的XLSX工作簿：不是zip压缩包"),
+    ("entities.xlsx", b"PK\x03\x04 not really a zip", "“entities.xlsx”不是有效的XLSX工作簿"),
+])
+def test_a_file_whose_name_and_content_disagree_is_refused(tmp_path, name, data, reason, personas, login,
+                                                           media, regions):
+    response = upload(login(personas["coordinator"]), "entities", name, data)
+    assert reason in form_errors(response)
+    assert ImportJob.objects.count() == 0 and stored_uploads(media) == []
+    # The command line refuses the same file with the same reason, in both languages.
+    code, out = import_file(tmp_path, "import_entities", data, name)
+    assert code == 1 and reason in out["errors"][0]["message"] and " / " in out["errors"][0]["message"]
+    assert out["errors"][0]["row"] == 1 and out["errors"][0]["column"] == "file"
+    assert Entity.objects.count() == 0 and not AuditEntry.objects.filter(action="import_entities").exists()
+
+
+def zip_bytes(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_zip_without_a_workbook_is_not_an_xlsx(tmp_path, regions):
+    data = zip_bytes({"word/document.xml": b"<document/>", "[Content_Types].xml": b"<Types/>"})
+    code, out = import_file(tmp_path, "import_entities", data, "e.xlsx")
+    assert code == 1 and "压缩包中没有工作簿（xl/workbook.xml）" in out["errors"][0]["message"]
+
+
+def test_an_xlsx_compressed_other_than_with_deflate_is_refused_before_openpyxl(tmp_path, regions, no_openpyxl):
+    # bzip2 reaches ratios of millions, and zipfile decompresses a bzip2 block all at once.
+    data = zip_bytes({"xl/workbook.xml": b"<workbook/>"}, zipfile.ZIP_BZIP2)
+    code, out = import_file(tmp_path, "import_entities", data, "e.xlsx")
+    assert code == 1 and "压缩方式不是XLSX所用的deflate" in out["errors"][0]["message"]
+
+
+def test_an_xlsx_with_too_many_members_is_refused_from_its_end_record(tmp_path, regions, monkeypatch, no_openpyxl):
+    monkeypatch.setattr(tabular, "MAX_MEMBERS", 3)
+    data = zip_bytes({"xl/workbook.xml": b"<workbook/>", **{f"xl/media/{i}.png": b"x" for i in range(3)}})
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: pytest.fail("the directory was read"))
+    code, out = import_file(tmp_path, "import_entities", data, "e.xlsx")
+    assert code == 1 and "压缩包内文件过多（上限3个）" in out["errors"][0]["message"]
+
+
+# --- The zip bomb of the issue ------------------------------------------------------------------
+
+
+def test_an_xlsx_of_millions_of_shared_strings_is_refused_before_openpyxl_reads_it(tmp_path, regions, no_openpyxl):
+    path = bomb(tmp_path / "entities.xlsx")
+    with zipfile.ZipFile(path) as z:
+        strings = z.getinfo("xl/sharedStrings.xml")
+    assert path.stat().st_size < 200_000 and strings.file_size > 50_000_000  # what openpyxl would hold
+    tracemalloc.start()
+    try:
+        with path.open("rb") as stream:
+            outcome = run_import("entities", stream, path.name, "test")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not outcome.ok and len(outcome.errors) == 1
+    error = outcome.errors[0]
+    assert (error.row, error.column) == (1, "file")
+    assert error.message.startswith("文件“entities.xlsx”解压后为48.6MB，是压缩后大小的")
+    assert "超过解压比100倍的上限（疑似压缩炸弹）" in error.message
+    assert peak < 5_000_000  # the strings are never decompressed, let alone parsed
+    assert Entity.objects.count() == 0
+
+
+def test_the_zip_bomb_is_refused_in_the_upload_form(tmp_path, personas, login, media, no_openpyxl):
+    data = bomb(tmp_path / "entities.xlsx").read_bytes()
+    response = upload(login(personas["coordinator"]), "entities", "entities.xlsx", data)
+    assert "超过解压比100倍的上限" in form_errors(response)
+    assert ImportJob.objects.count() == 0 and stored_uploads(media) == []
+
+
+def test_an_xlsx_above_the_decompressed_limit_is_refused_before_openpyxl(tmp_path, regions, settings, no_openpyxl):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "xlsx_max_unzipped_mb": 1}
+    rows = [HEADER] + [entity_row(n) for n in range(1, 8000)]  # about 2 MB of XML, compressed 8 times
+    code, out = import_file(tmp_path, "import_entities", xlsx_bytes(rows), "e.xlsx")
+    assert code == 1 and "超过解压后1MB的上限" in out["errors"][0]["message"]
+
+
+def test_an_entity_expansion_bomb_inside_the_workbook_is_a_clear_error(tmp_path, regions):
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    workbook = (f'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY l0 "lol">{laughs}]>'
+                f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="&l9;" sheetId="1" r:id="rId1"/>'
+                '</sheets></workbook>')
+    path = tmp_path / "e.xlsx"
+    with path.open("wb") as out:
+        handmade_xlsx(out, [HEADER, entity_row(1)], workbook=workbook)
+    code, out = run_command("import_entities", str(path))
+    assert code == 1 and out["errors"][0]["message"].startswith("无法读取XLSX文件“e.xlsx”")
+
+
+def test_a_damaged_worksheet_gives_the_row_where_reading_stopped(tmp_path, regions):
+    path = tmp_path / "e.xlsx"
+    with path.open("wb") as out:
+        handmade_xlsx(out, [HEADER, entity_row(1), entity_row(2)], sheet_tail='<row r="4"><c r="A4"')
+    code, out = run_command("import_entities", str(path))
+    assert code == 1
+    assert [(e["row"], e["column"]) for e in out["errors"]] == [(4, "file")]
+    assert "第4行无法读取" in out["errors"][0]["message"] and Entity.objects.count() == 0
+
+
+# --- Rows are counted as they are read, never from the declared dimension -----------------------
+
+
+def test_the_row_limit_refuses_a_file_at_the_first_row_past_it(tmp_path, regions, settings):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "import_max_rows": 5}
+    code, out = import_file(tmp_path, "import_entities", csv_bytes(HEADER, [entity_row(n) for n in range(1, 6)]))
+    assert code == 0 and out["rows"] == 5
+    Entity.objects.all().delete()
+    code, out = import_file(tmp_path, "import_entities", csv_bytes(HEADER, [entity_row(n) for n in range(1, 7)]))
+    assert code == 1 and Entity.objects.count() == 0
+    assert {"row": 7, "column": "file", "message": "文件“file.csv”超过5行的上限（含空行） / the file has more than "
+            "5 rows"} in out["errors"]
+
+
+def test_an_xlsx_that_declares_two_rows_is_counted_as_it_is_read(tmp_path, regions, settings):
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "import_max_rows": 5}
+    path = tmp_path / "e.xlsx"
+    with path.open("wb") as out:
+        handmade_xlsx(out, [HEADER] + [entity_row(n) for n in range(1, 11)], dimension="A1:F2")
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.worksheets[0].max_row == 2  # what the file says
+    book.close()
+    with path.open("rb") as stream:
+        assert tabular.count_rows(stream, "e.xlsx") == 10
+    code, out = run_command("import_entities", str(path))
+    assert code == 1 and out["errors"][-1]["row"] == 7 and "超过5行的上限" in out["errors"][-1]["message"]
+
+
+def test_the_request_counts_no_more_rows_than_it_needs_and_never_opens_the_workbook(
+        tmp_path, personas, login, media, regions, settings, monkeypatch):
+    """A large .xlsx (by its rows, not its declared dimension) goes to the worker, which counts
+    its rows as it reads them and refuses it past the limit."""
+    settings.SPOTCHECK = {**settings.SPOTCHECK, "import_background_rows": 10, "import_max_rows": 20}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    path = tmp_path / "e.xlsx"
+    with path.open("wb") as out:
+        handmade_xlsx(out, [HEADER] + [entity_row(n) for n in range(1, 31)], dimension="A1:F2")
+    real = openpyxl.load_workbook
+    with monkeypatch.context() as patched:
+        patched.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened the workbook"))
+        response = upload(login(personas["coordinator"]), "entities", "e.xlsx", path.read_bytes())
+    assert openpyxl.load_workbook is real
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.status == "queued" and job.total == 30  # not the declared 1
+    from spotcheck.directory.jobs import run_import_job
+
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == "refused" and Entity.objects.count() == 0
+    assert job.result["errors"][-1]["row"] == 22 and "超过20行的上限" in job.result["errors"][-1]["message"]
+
+
+# --- Cells -----------------------------------------------------------------------------------
+
+
+def test_a_cell_longer_than_its_field_is_a_row_error_not_a_database_error(tmp_path, regions):
+    code, out = import_file(tmp_path, "import_entities", csv_bytes(HEADER, [entity_row(1), entity_row(2, name="名" * 201)]))
+    assert code == 1 and Entity.objects.count() == 0
+    assert out["errors"] == [{"row": 3, "column": "name",
+                              "message": "内容过长：201个字符，最多200个 / longer than 200 characters"}]
+
+
+@pytest.mark.parametrize("kind,header,row,column", [
+    ("regions", ["code", "name"], ["5" * 33, "镇"], "code"),
+    ("departments", ["code", "name", "short_name"], ["D", "部门", "简" * 51], "short_name"),
+    ("inspectors", ["cert_no", "name", "department"], ["C" * 65, "姓名", "SCJGJ"], "cert_no"),
+    ("items", ["code", "department", "name", "basis", "subject", "content", "methods"],
+     ["SCJGJ-009", "SCJGJ", "事" * 301, "依据", "主体", "内容", "onsite"], "name"),
+    ("history", ["uscc", "department", "item", "inspected_on", "result"],
+     [make_uscc(1), "部" * 201, "SCJGJ-001", "2025-01-01", "no_issue"], "department"),
+])
+def test_every_import_bounds_its_cells_by_the_fields(tmp_path, published, entity, kind, header, row, column):
+    code, out = import_file(tmp_path, f"import_{kind}", csv_bytes(header, [row]))
+    assert code == 1 and [(e["row"], e["column"]) for e in out["errors"]] == [(2, column)]
+    assert "内容过长" in out["errors"][0]["message"]
+
+
+def test_control_characters_are_refused_with_row_and_column(tmp_path, regions):
+    code, out = import_file(tmp_path, "import_entities", csv_bytes(HEADER, [entity_row(1, name="重庆\x07公司")]))
+    assert code == 1 and out["errors"] == [{"row": 2, "column": "name",
+                                            "message": "含有控制字符（U+0007） / holds a control character"}]
+
+
+def test_a_count_too_large_for_the_database_is_a_row_error(tmp_path, regions):
+    data = csv_bytes(HEADER + ["complaints_12m"], [entity_row(1) + ["9" * 20]])
+    code, out = import_file(tmp_path, "import_entities", data)
+    assert code == 1 and out["errors"][0]["column"] == "complaints_12m" and "数值过大" in out["errors"][0]["message"]
+
+
+def test_a_csv_field_past_the_parsers_limit_names_its_row(tmp_path, regions):
+    data = csv_bytes(HEADER, [entity_row(1), entity_row(2, name="x" * 200_000)])
+    code, out = import_file(tmp_path, "import_entities", data)
+    assert code == 1 and Entity.objects.count() == 0
+    assert [(e["row"], e["column"]) for e in out["errors"]] == [(3, "file")]
+    assert "CSV格式错误" in out["errors"][0]["message"]
+
+
+def test_tabs_inside_cells_do_not_make_a_comma_file_tab_separated(tmp_path, regions):
+    rows = [entity_row(1, name="甲\t乙\t丙\t丁\t戊\t己\t庚")]
+    code, out = import_file(tmp_path, "import_entities", csv_bytes(HEADER, rows))
+    assert code == 0 and Entity.objects.get().name == "甲\t乙\t丙\t丁\t戊\t己\t庚"
+
+
+def test_a_tab_separated_file_is_still_read(tmp_path, regions):
+    data = ("\t".join(HEADER) + "\n" + "\t".join(entity_row(1)) + "\n").encode("gb18030")
+    code, out = import_file(tmp_path, "import_entities", data)
+    assert code == 0 and Entity.objects.get().name == "重庆测试1有限公司"
+
+
+# --- Plan files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("plan.txt", b"{}", "计划文件应为 .json 文件，“plan.txt”不是"),
+    ("plan.json", "{\"name\": \"计划\"}".encode("gb18030"), "“plan.json”不是UTF-8编码"),
+    ("plan.json", b"{\"name\": ", "“plan.json”不是有效的JSON：第1行第10列"),
+    ("plan.json", b"[" * 100_000 + b"]" * 100_000, "“plan.json”不是有效的JSON"),
+    ("plan.json", b"{\"year\": " + b"9" * 5000 + b"}", "“plan.json”不是有效的JSON"),
+])
+def test_a_plan_file_that_is_not_json_is_refused_clearly(tmp_path, published, name, content, reason):
+    (tmp_path / name).write_bytes(content)
+    code, out = run_command("plan_create", str(tmp_path / name))
+    assert code == 1 and reason in out["error"] and Plan.objects.count() == 0
+
+
+@pytest.mark.parametrize("field,value,reason", [
+    ("name", "计" * 201, "计划名称不能超过200个字符"),
+    ("complaint_threshold", 2**40, "应为正整数"),
+    ("team_size", 2**40, "检查组人数过大"),
+])
+def test_plan_values_the_database_cannot_keep_are_refused(tmp_path, published, field, value, reason):
+    data = {"name": "计划", "year": 2026, "departments": ["SCJGJ"], "items": ["SCJGJ-001"], field: value}
+    (tmp_path / "p.json").write_text(json.dumps(data), encoding="utf-8")
+    code, out = run_command("plan_create", str(tmp_path / "p.json"))
+    assert code == 1 and any(e["field"] == field and reason in e["message"] for e in out["errors"])
+
