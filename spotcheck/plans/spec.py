@@ -176,7 +176,7 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
         problems.add("plan", "计划文件应为JSON对象 / the plan must be a JSON object")
         return {}, problems
     for key in sorted(set(data) - KEYS):
-        problems.add(key, "未知的字段 / unknown field")
+        problems.add(key or "\"\"", "未知的字段 / unknown field")  # an empty name is shown as ""
 
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
