@@ -354,6 +354,15 @@ def test_an_xlsx_that_declares_two_rows_is_counted_as_it_is_read(tmp_path, regio
     assert code == 1 and out["errors"][-1]["row"] == 7 and "超过5行的上限" in out["errors"][-1]["message"]
 
 
+def test_an_xlsx_estimate_stops_where_it_is_told(tmp_path):
+    path = tmp_path / "e.xlsx"
+    with path.open("wb") as out:
+        handmade_xlsx(out, [HEADER] + [entity_row(n) for n in range(1, 20_001)], dimension="A1:F2")
+    with path.open("rb") as stream:
+        assert tabular.count_rows(stream, "e.xlsx") == 20_000
+        assert 2_000 <= tabular.count_rows(stream, "e.xlsx", stop=2_002) < 20_000  # read a chunk or two
+
+
 def test_the_request_counts_no_more_rows_than_it_needs_and_never_opens_the_workbook(
         tmp_path, coordinator, login, media, regions, settings, monkeypatch):
     """A large .xlsx (by its rows, not its declared dimension) goes to the worker, which counts

@@ -313,28 +313,27 @@ def _count_xlsx_rows(stream: IO[bytes], stop: int | None) -> int:
     return count
 
 
-def _count_lines(stream: IO[bytes], stop: int | None = None) -> int:
+def _count_lines(stream: IO[bytes]) -> int:
     stream.seek(0)
     count = 0
     while chunk := stream.read(CHUNK):
         count += chunk.count(b"\n")
-        if stop is not None and count >= stop:
-            break
     stream.seek(0)
     return count
 
 
 def count_rows(stream: IO[bytes], name: str, stop: int | None = None) -> int:
-    """Estimate the data rows of a table file without parsing it (for progress), up to ``stop``.
+    """Estimate the data rows of a table file without parsing it (for progress).
 
-    A CSV's line breaks, or an .xlsx's row elements in its first worksheet, are counted; the
-    dimension an .xlsx declares is never used. 0 when the file cannot be read.
+    A CSV's line breaks are counted (bytes only: fast); an .xlsx's row elements in its first
+    worksheet, decompressed as a stream, up to ``stop`` rows when given; the dimension an .xlsx
+    declares is never used. 0 when the file cannot be read.
     """
     try:
         kind = check_table_file(stream, name)
     except TableError:
         return 0
-    lines = _count_xlsx_rows(stream, stop) if kind == "xlsx" else _count_lines(stream, stop)
+    lines = _count_xlsx_rows(stream, stop) if kind == "xlsx" else _count_lines(stream)
     return max(0, lines - 1)
 
 
