@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import struct
 import tracemalloc
 import zipfile
 from dataclasses import dataclass
@@ -264,6 +265,16 @@ def test_an_xlsx_with_too_many_members_is_refused_from_its_end_record(tmp_path, 
     monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: pytest.fail("the directory was read"))
     code, out = import_file(tmp_path, "import_entities", data, "e.xlsx")
     assert code == 1 and "压缩包内文件过多（上限3个）" in out["errors"][0]["message"]
+
+
+def test_a_zip64_end_record_declaring_a_huge_directory_is_refused(tmp_path, regions, no_openpyxl):
+    """zipfile takes the directory's size from a ZIP64 end record placed before the end record."""
+    data = zip_bytes({"xl/workbook.xml": b"<workbook/>"})
+    end = data.rfind(b"PK\x05\x06")
+    zip64 = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, 5_000_000, 5_000_000, 200 << 20, 0)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, end, 1)
+    code, out = import_file(tmp_path, "import_entities", data[:end] + zip64 + locator + data[end:], "e.xlsx")
+    assert code == 1 and "压缩包内文件过多" in out["errors"][0]["message"]
 
 
 # --- The zip bomb of the issue ------------------------------------------------------------------

@@ -51,7 +51,8 @@ class TableUploadForm(forms.Form):
     """A form with one table file (.csv or .xlsx), refused before it is read when its size,
     its type or its content is wrong (spotcheck.lib.tabular.check_table_file)."""
 
-    file = forms.FileField(label=_("文件（.csv 或 .xlsx）"))
+    file = forms.FileField(label=_("文件（.csv 或 .xlsx）"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -199,7 +199,8 @@ def _not_xlsx(name: str, reason: str) -> TableError:
 
 
 def _zip_directory(stream: IO[bytes], name: str) -> tuple[int, int]:
-    """Return (members, bytes) of a zip's central directory from its end record, without reading it."""
+    """Return (members, bytes) of a zip's central directory as zipfile will take them, from the
+    end record (and the ZIP64 end record that zipfile reads before it, if any), without reading it."""
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     tail = min(size, 22 + 0xFFFF)
@@ -210,6 +211,13 @@ def _zip_directory(stream: IO[bytes], name: str) -> tuple[int, int]:
     if at < 0 or len(data) - at < 22:
         raise _not_xlsx(name, "不是zip压缩包")
     members, directory = struct.unpack("<10xHL6x", data[at:at + 22])
+    end = size - tail + at  # where the end record starts in the file
+    if end >= 20 + 56:
+        stream.seek(end - 20 - 56)
+        zip64 = stream.read(56 + 20)
+        stream.seek(0)
+        if zip64[56:60] == b"PK\x06\x07" and zip64[:4] == b"PK\x06\x06":
+            members, directory = struct.unpack("<32xQQ8x", zip64[:56])
     return members, directory
 
 
