@@ -226,6 +226,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "uploads"
+# An uploaded file above 5 MB is written to a temporary file, not held in memory; its size is
+# checked against SPOTCHECK["upload_max_mb"] before it is read. The other fields of a request
+# (not files) may not exceed 10 MB.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -265,6 +268,11 @@ SPOTCHECK: dict[str, Any] = {
     "attachment_max_mb": env_int("SPOTCHECK_ATTACHMENT_MAX_MB", 10),  # photos and PDFs of results
     # An upload with more rows than this runs as a background task.
     "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),
+    # Hostile files (spotcheck.lib.tabular): an upload's size, checked before it is read; the
+    # rows of one file, counted as they are read; what an .xlsx may decompress to.
+    "upload_max_mb": env_int("SPOTCHECK_UPLOAD_MAX_MB", 50),
+    "import_max_rows": env_int("SPOTCHECK_IMPORT_MAX_ROWS", 1_000_000),
+    "xlsx_max_unzipped_mb": env_int("SPOTCHECK_XLSX_MAX_UNZIPPED_MB", 1024),
 }
 
 LOGGING = {

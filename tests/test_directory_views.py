@@ -77,8 +77,12 @@ def test_export_xlsx(personas, login, regions):
     assert [c.value for c in sheet[1]][:2] == ["uscc", "name"] and sheet.max_row == 3
 
 
-@pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"),
-                                            ("a=b", "a=b"), (3, 3), (True, "yes")])
+@pytest.mark.parametrize("value,expected", [
+    ("=1+1", "'=1+1"), ("@x", "'@x"), ("-1+1", "'-1+1"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("\t=1", "'\t=1"), ("'=1", "''=1"),
+    # Data that only starts with a sign is written as it is (issue #12: "-" came back as "'-").
+    ("+1", "+1"), ("-1", "-1"), ("-", "-"), ("+86 23 6666 0000", "+86 23 6666 0000"), ("'quoted", "'quoted"),
+    ("a=b", "a=b"), (3, 3), (True, "yes")])
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 

@@ -44,15 +44,15 @@ class ItemImporter(Importer):
     kind, label, key = "items", "抽查事项", "code"
     department_scoped = True
     columns = (
-        Column("code", "事项编码", True),
+        Column("code", "事项编码", True, max_length=64),
         Column("department", "部门", True),
-        Column("name", "抽查事项", True),
+        Column("name", "抽查事项", True, max_length=300),
         Column("basis", "抽查依据", True),
-        Column("subject", "抽查主体", True),
+        Column("subject", "抽查主体", True, max_length=200),
         Column("content", "抽查内容", True),
         Column("methods", "抽查方式", True, parse_methods),
         Column("category", "事项类别", parse=choice(_labels(Category), "事项类别"), default="general"),
-        Column("target", "检查对象", default=""),
+        Column("target", "检查对象", default="", max_length=300),
     )
 
     def prepare(self) -> None:
@@ -121,7 +121,7 @@ class HistoryImporter(Importer):
     kind, label, key = "history", "已有检查记录", ""
     columns = (
         Column("uscc", "统一社会信用代码", True),
-        Column("department", "检查部门", True),
+        Column("department", "检查部门", True, max_length=200),
         Column("item", "抽查事项", True),
         Column("inspected_on", "检查日期", True, parse_date),
         Column("result", "检查结果", True, _results),

@@ -13,27 +13,29 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from spotcheck.directory.models import ConflictStatus, Entity, Inspector
+from spotcheck.lib.tabular import escape_formula
 
 ENTITY_COLUMNS = [
     "uscc", "name", "entity_type", "industry", "region", "status", "address",
     "legal_representative", "established_on", "foreign", "abnormal", "serious_violation",
     "complaints_12m", "credit_risk",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def safe_cell(value: Any) -> Any:
-    """Return a cell value that a spreadsheet will not run as a formula."""
+    """Return a cell value that a spreadsheet will not run as a formula, and that imports back as it was.
+
+    Only text a spreadsheet would run gets a leading ``'`` (``=SUM(A1)``, ``@home``, ``-1+1``);
+    data that merely starts with a sign stays as it is (``-``, ``-5``, ``+86 23 6666 0000``).
+    Every import takes the ``'`` off again (``spotcheck.lib.tabular.unescape_formula``).
+    """
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
         return ""
     if isinstance(value, int):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return escape_formula(str(value))
 
 
 def entity_rows(queryset: QuerySet[Entity] | None = None) -> Iterator[list[Any]]:

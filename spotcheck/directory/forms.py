@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,7 @@ from spotcheck.directory.models import (
     EntityType,
     Region,
 )
+from spotcheck.lib.tabular import MB, TableError, check_table_file, chinese, upload_max_bytes
 
 YES_NO_ANY = [("", _("不限")), ("1", _("是")), ("0", _("否"))]
 
@@ -44,15 +47,28 @@ class EntitySearchForm(forms.Form):
         return queryset
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label=_("文件（.csv 或 .xlsx）"))
+class TableUploadForm(forms.Form):
+    """A form with one table file (.csv or .xlsx), refused before it is read when its size,
+    its type or its content is wrong (spotcheck.lib.tabular.check_table_file)."""
+
+    file = forms.FileField(label=_("文件（.csv 或 .xlsx）"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("不超过%(mb)sMB") % {"mb": upload_max_bytes() // MB}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        name = (upload.name or "").lower()
-        if not name.endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("只接受 .csv 或 .xlsx 文件 / only .csv or .xlsx files"))
+        try:
+            check_table_file(upload, upload.name or "", size=upload.size)
+        except TableError as exc:
+            raise forms.ValidationError([chinese(e.message) for e in exc.errors]) from None
         return upload
+
+
+class UploadForm(TableUploadForm):
+    """A directory, item list or history file."""
 
 
 class ConflictForm(forms.Form):

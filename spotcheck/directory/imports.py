@@ -353,7 +353,7 @@ def _upsert_keys(
 
 class RegionImporter(Importer):
     kind, label, key = "regions", "镇街", "code"
-    columns = (Column("code", "区划代码", True), Column("name", "名称", True))
+    columns = (Column("code", "区划代码", True, max_length=32), Column("name", "名称", True, max_length=100))
 
     def write(self, rows):
         return _upsert(Region, "code", rows, ["name"])
@@ -362,9 +362,9 @@ class RegionImporter(Importer):
 class DepartmentImporter(Importer):
     kind, label, key = "departments", "部门", "code"
     columns = (
-        Column("code", "部门代码", True),
-        Column("name", "部门名称", True),
-        Column("short_name", "简称", default=""),
+        Column("code", "部门代码", True, max_length=32),
+        Column("name", "部门名称", True, max_length=100),
+        Column("short_name", "简称", default="", max_length=50),
     )
 
     def write(self, rows):
@@ -382,13 +382,13 @@ class EntityImporter(Importer):
     kind, label, key = "entities", "市场主体", "uscc"
     columns = (
         Column("uscc", "统一社会信用代码", True, parse_uscc),
-        Column("name", "名称", True),
+        Column("name", "名称", True, max_length=200),
         Column("entity_type", "市场主体类型", True, choice(_labels(EntityType), "市场主体类型")),
         Column("industry", "行业门类", True, choice(INDUSTRIES, "行业门类")),
         Column("region", "所属镇街", True),
         Column("status", "登记状态", True, choice(_labels(EntityStatus), "登记状态")),
-        Column("address", "住所", default=""),
-        Column("legal_representative", "法定代表人", default=""),
+        Column("address", "住所", default="", max_length=300),
+        Column("legal_representative", "法定代表人", default="", max_length=100),
         Column("established_on", "成立日期", parse=parse_date),
         Column("foreign", "涉外", parse=parse_yes_no, default=False),
         Column("abnormal", "经营异常名录", parse=parse_yes_no, default=False),
@@ -430,8 +430,8 @@ class InspectorImporter(Importer):
     kind, label, key = "inspectors", "执法检查人员", "cert_no"
     department_scoped = True
     columns = (
-        Column("cert_no", "执法证号", True),
-        Column("name", "姓名", True),
+        Column("cert_no", "执法证号", True, max_length=64),
+        Column("name", "姓名", True, max_length=100),
         Column("department", "所属部门", True),
         Column("status", "状态", parse=choice(_labels(InspectorStatus), "状态"), default="active"),
         Column("cert_expires_on", "执法证有效期至", parse=parse_date),

@@ -13,7 +13,7 @@ from django_tasks import task
 
 from spotcheck.directory.imports import run_import
 from spotcheck.directory.models import Department, ImportJob, JobStatus
-from spotcheck.lib.tabular import TableError, open_table
+from spotcheck.lib.tabular import count_rows
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +29,27 @@ def store_upload(upload: UploadedFile) -> Path:
     return path
 
 
-def estimate_rows(path: Path, name: str) -> int:
-    try:
-        with path.open("rb") as stream:
-            return open_table(stream, name)[1]
-    except TableError:
-        return 0
+def estimate_rows(path: Path, name: str, stop: int | None = None) -> int:
+    """Estimate a stored file's data rows without parsing it (an .xlsx is not opened by openpyxl
+    here: its rows are counted up to ``stop``, and read only by the import itself)."""
+    with path.open("rb") as stream:
+        return count_rows(stream, name, stop)
 
 
 def start_import(kind: str, upload: UploadedFile, user, department: Department | None) -> ImportJob:
-    """Store the upload and run it now, or queue it when it is large."""
+    """Store the upload and run it now, or queue it when it is large.
+
+    The request only counts rows up to the background threshold; the import (in the worker,
+    for a large file) counts them as it reads them and refuses a file above the row limit.
+    """
     path = store_upload(upload)
+    threshold = settings.SPOTCHECK["import_background_rows"]
     job = ImportJob.objects.create(
         kind=kind, file_name=upload.name or path.name, stored_path=str(path),
-        department=department, created_by=user, total=estimate_rows(path, upload.name or ""),
+        department=department, created_by=user,
+        total=estimate_rows(path, upload.name or "", stop=threshold + 2),
     )
-    if job.total > settings.SPOTCHECK["import_background_rows"]:
+    if job.total > threshold:
         run_import_job.enqueue(job.pk)
     else:
         execute(job)

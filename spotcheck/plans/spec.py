@@ -8,6 +8,7 @@ with its field and a Chinese-and-English reason.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,42 @@ STRATA = ("general", "foreign", "heightened")
 KEYS = {"name", "year", "departments", "items", "scope", "strata", "complaint_threshold",
         "team_size", "capacity", "honour_exemptions", "starts_on", "ends_on"}
 SCOPE_KEYS = {"regions", "industries", "entity_types"}
+PLAN_FILE_MAX_BYTES = 1024 * 1024  # a plan file is a few kilobytes
+NAME_MAX_LENGTH = 200  # Plan.name
+MAX_INTEGER = 2_147_483_647  # the largest value every database keeps in an integer column
+
+
+class PlanFileError(Exception):
+    """A plan file that is not a JSON text at all (before its fields are judged)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_file(content: bytes, name: str) -> Any:
+    """Return the JSON value of a plan file's bytes, or raise PlanFileError with a clear reason.
+
+    The file must be named ``.json``, be at most PLAN_FILE_MAX_BYTES and be UTF-8 (a BOM is
+    allowed). What the value holds is judged by ``validate``.
+    """
+    shown = name.rsplit("/", 1)[-1] or "（无名称）"
+    if not shown.lower().endswith(".json"):
+        raise PlanFileError(f"计划文件应为 .json 文件，“{shown}”不是 / a plan file must be a .json file")
+    if len(content) > PLAN_FILE_MAX_BYTES:
+        raise PlanFileError(f"计划文件“{shown}”超过{PLAN_FILE_MAX_BYTES // 1024}KB的上限"
+                            f" / the plan file is larger than {PLAN_FILE_MAX_BYTES // 1024} KB")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanFileError(f"计划文件“{shown}”不是UTF-8编码 / the plan file is not UTF-8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(f"计划文件“{shown}”不是有效的JSON：第{exc.lineno}行第{exc.colno}列"
+                            f" / not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits; nesting too deep
+        raise PlanFileError(f"计划文件“{shown}”不是有效的JSON / not valid JSON: {str(exc)[:200]}") from None
 
 
 @dataclass(frozen=True)
@@ -139,12 +176,14 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
         problems.add("plan", "计划文件应为JSON对象 / the plan must be a JSON object")
         return {}, problems
     for key in sorted(set(data) - KEYS):
-        problems.add(key, "未知的字段 / unknown field")
+        problems.add(key or "\"\"", "未知的字段 / unknown field")  # an empty name is shown as ""
 
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.add("name", "计划名称不能为空 / the plan needs a name")
         name = ""
+    elif len(name.strip()) > NAME_MAX_LENGTH:
+        problems.add("name", f"计划名称不能超过{NAME_MAX_LENGTH}个字符 / at most {NAME_MAX_LENGTH} characters")
     year = data.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         problems.add("year", f"年度无效“{year}” / invalid year")
@@ -225,7 +264,7 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
                 strata[stratum] = {"count": count}
 
     threshold = data.get("complaint_threshold", ctx.default_complaint_threshold)
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= MAX_INTEGER:
         problems.add("complaint_threshold", "应为正整数 / must be a whole number of at least 1")
     team_size = data.get("team_size", max(ctx.min_team_size, len(departments)))
     if isinstance(team_size, bool) or not isinstance(team_size, int):
@@ -233,6 +272,8 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
     elif team_size < ctx.min_team_size:
         problems.add("team_size", f"检查组至少{ctx.min_team_size}人（执法人员不得少于两人）"
                                   f" / a team needs at least {ctx.min_team_size} inspectors")
+    elif team_size > MAX_INTEGER:
+        problems.add("team_size", f"检查组人数过大“{team_size}” / too large")
     elif team_size < len(departments):
         problems.add("team_size", f"联合抽查的检查组人数不能少于参与部门数{len(departments)}"
                                   f" / a joint team needs one inspector per department ({len(departments)})")

@@ -33,14 +33,13 @@ from spotcheck.catalog.lists import published_items
 from spotcheck.catalog.models import Method
 from spotcheck.directory.exports import safe_cell
 from spotcheck.inspections.models import Task, TaskStatus
-from spotcheck.lib.tabular import Column, RowError, TableError, read_rows
+from spotcheck.lib.tabular import MB, Column, RowError, TableError, read_rows, upload_max_bytes
 from spotcheck.plans.models import Plan
 from spotcheck.results import service
 from spotcheck.results.models import WITHOUT_PROBLEM, Category, FollowUp, Result
 
 SHEET_TITLE = "检查结果表"
 HELP_TITLE = "填写说明"
-MAX_BYTES = 10 * 1024 * 1024  # a sheet of a few thousand rows is well below this
 FORMATS = ("xlsx", "csv")
 
 
@@ -311,17 +310,25 @@ class _Row:
 
 
 def _read(file: Any) -> tuple[bytes, str]:
+    """Return a sheet's content and name (a path, or a file object such as an upload); a file
+    above the upload limit is refused before it is read."""
+    limit = upload_max_bytes()
     if isinstance(file, str | Path):
         path = Path(file)
-        if path.stat().st_size > MAX_BYTES:
-            raise TableError([RowError(1, "file", f"文件超过{MAX_BYTES // (1024 * 1024)}MB")])
-        return path.read_bytes(), path.name
-    if getattr(file, "size", 0) and file.size > MAX_BYTES:
-        raise TableError([RowError(1, "file", f"文件超过{MAX_BYTES // (1024 * 1024)}MB")])
-    content = file.read(MAX_BYTES + 1)
-    if len(content) > MAX_BYTES:
-        raise TableError([RowError(1, "file", f"文件超过{MAX_BYTES // (1024 * 1024)}MB")])
-    return content, Path(str(getattr(file, "name", "") or "sheet")).name
+        name, size = path.name, path.stat().st_size
+    else:
+        name, size = Path(str(getattr(file, "name", "") or "sheet")).name, getattr(file, "size", 0) or 0
+    too_big = TableError([RowError(1, "file", f"文件“{name}”超过{limit // MB}MB的上限")])
+    if size > limit:
+        raise too_big
+    if isinstance(file, str | Path):
+        with Path(file).open("rb") as stream:
+            content = stream.read(limit + 1)
+    else:
+        content = file.read(limit + 1)
+    if len(content) > limit:
+        raise too_big
+    return content, name
 
 
 def _state_reason(task: Task) -> str:

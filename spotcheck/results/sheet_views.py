@@ -22,13 +22,14 @@ from django.utils.translation import gettext_lazy
 
 from spotcheck.accounts.access import AuthedRequest, staff
 from spotcheck.accounts.models import Role
+from spotcheck.directory.forms import TableUploadForm
 from spotcheck.inspections.models import Task
 from spotcheck.plans.models import Plan
 from spotcheck.results import service
 from spotcheck.results.sheet import COLUMNS, FORMATS, import_sheet, open_tasks, write_template
 
 
-class SheetForm(forms.Form):
+class SheetForm(TableUploadForm):
     file = forms.FileField(label=gettext_lazy("填好的检查结果表（.xlsx 或 .csv）"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
 

@@ -1,4 +1,3 @@
-import json
 from pathlib import Path
 
 from spotcheck.lib.command import Refused, SpotcheckCommand
@@ -16,11 +15,14 @@ class Command(SpotcheckCommand):
     def run(self, options):
         path = Path(options["file"])
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            if path.stat().st_size > spec.PLAN_FILE_MAX_BYTES:  # refused before it is read
+                raise Refused(f"计划文件“{path.name}”超过{spec.PLAN_FILE_MAX_BYTES // 1024}KB的上限"
+                              f" / the plan file is larger than {spec.PLAN_FILE_MAX_BYTES // 1024} KB")
+            data = spec.parse_file(path.read_bytes(), path.name)
         except OSError as exc:
             raise Refused(f"无法读取文件 / cannot read {path}: {exc}") from None
-        except ValueError as exc:
-            raise Refused(f"不是有效的JSON / not valid JSON: {exc}") from None
+        except spec.PlanFileError as exc:
+            raise Refused(exc.message) from None
         clean, problems = spec.validate(data, spec_context())
         if problems:
             raise Refused("计划被拒绝 / plan refused:\n" + problems.text(), {"errors": problems.as_list()})
