@@ -247,8 +247,8 @@ def test_the_plan_page_previews_the_frame(personas, login, published, regions):
     plan = Plan.objects.get()
     page = alice.get(reverse("plans:detail", args=[plan.pk])).content.decode()
     assert "抽取预览" in page and "注销、吊销 1" in page
-    assert "<td>一般</td><td>89</td><td>0.03</td><td>3</td>" in page
-    assert "<td>涉外</td><td>10</td><td>0.10</td><td>1</td>" in page
+    row = '<tr><td data-label="分层">{}</td><td data-label="候选数">{}</td><td data-label="比例或数量">{}</td><td data-label="将抽取">{}</td></tr>'
+    assert row.format("一般", 89, "0.03", 3) in page and row.format("涉外", 10, "0.10", 1) in page
     assert "低于最低比例要求" in page  # a count of 0 for one heightened entity is below ceil(0.03 × 1)
 
 
