@@ -226,7 +226,7 @@ def test_an_administrator_writes_a_plan_in_the_web(personas, login, published):
 
 def test_a_refused_plan_form_redisplays_each_reason(personas, login, published):
     response = login(personas["alice"]).post(reverse("plans:create"), form_data(
-        general_ratio="0.01", heightened_count="x", ends_on="2026-11-01", team_size="1"))
+        general_ratio="0.01", heightened_ratio="", heightened_count="x", ends_on="2026-11-01", team_size="1"))
     page = response.content.decode()
     assert response.status_code == 200 and Plan.objects.count() == 0
     assert "低于最低抽查比例" in page and "数量不是整数" in page and "结束日期早于开始日期" in page and "至少2人" in page
