@@ -226,7 +226,7 @@ def test_an_administrator_writes_a_plan_in_the_web(personas, login, published):
 
 def test_a_refused_plan_form_redisplays_each_reason(personas, login, published):
     response = login(personas["alice"]).post(reverse("plans:create"), form_data(
-        general_ratio="0.01", heightened_count="x", ends_on="2026-11-01", team_size="1"))
+        general_ratio="0.01", heightened_ratio="", heightened_count="x", ends_on="2026-11-01", team_size="1"))
     page = response.content.decode()
     assert response.status_code == 200 and Plan.objects.count() == 0
     assert "低于最低抽查比例" in page and "数量不是整数" in page and "结束日期早于开始日期" in page and "至少2人" in page
@@ -247,8 +247,8 @@ def test_the_plan_page_previews_the_frame(personas, login, published, regions):
     plan = Plan.objects.get()
     page = alice.get(reverse("plans:detail", args=[plan.pk])).content.decode()
     assert "抽取预览" in page and "注销、吊销 1" in page
-    assert "<td>一般</td><td>89</td><td>0.03</td><td>3</td>" in page
-    assert "<td>涉外</td><td>10</td><td>0.10</td><td>1</td>" in page
+    row = '<tr><td data-label="分层">{}</td><td data-label="候选数">{}</td><td data-label="比例或数量">{}</td><td data-label="将抽取">{}</td></tr>'
+    assert row.format("一般", 89, "0.03", 3) in page and row.format("涉外", 10, "0.10", 1) in page
     assert "低于最低比例要求" in page  # a count of 0 for one heightened entity is below ceil(0.03 × 1)
 
 

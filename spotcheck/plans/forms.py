@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from spotcheck.catalog.lists import published_items
@@ -16,15 +18,41 @@ from spotcheck.plans.spec import STRATA
 STRATUM_LABELS = {"general": _("一般"), "foreign": _("涉外"), "heightened": _("加大抽查力度")}
 
 
+@dataclass
+class Stratum:
+    """One stratum's line of the form: its ratio and its count, side by side."""
+
+    name: str
+    label: str
+    ratio: forms.BoundField
+    count: forms.BoundField
+
+    @property
+    def same_errors(self) -> bool:
+        """Whether both fields carry the same errors (then they are shown once)."""
+        return bool(self.ratio.errors) and list(self.ratio.errors) == list(self.count.errors)
+
+
+@dataclass
+class ItemGroup:
+    """A department's published items, as the form lists them."""
+
+    code: str
+    name: str
+    lead: bool
+    items: list[Any]  # the items field's BoundWidgets
+
+
 class PlanForm(forms.Form):
     name = forms.CharField(label=_("计划名称"), max_length=200)
     year = forms.IntegerField(label=_("年度"))
     other_departments = forms.MultipleChoiceField(label=_("联合抽查的其他部门"), required=False,
                                                   widget=forms.CheckboxSelectMultiple)
     items = forms.MultipleChoiceField(label=_("抽查事项"), widget=forms.CheckboxSelectMultiple)
-    regions = forms.MultipleChoiceField(label=_("镇街（不选为全部）"), required=False)
+    regions = forms.MultipleChoiceField(label=_("镇街（不选为全部）"), required=False,
+                                        widget=forms.CheckboxSelectMultiple)
     industries = forms.MultipleChoiceField(label=_("行业门类（不选为全部）"), required=False,
-                                           choices=[(k, f"{k} {v}") for k, v in INDUSTRIES.items()])
+                                           choices=list(INDUSTRIES.items()), widget=forms.CheckboxSelectMultiple)
     entity_types = forms.MultipleChoiceField(label=_("市场主体类型（不选为全部）"), required=False,
                                              choices=EntityType.choices, widget=forms.CheckboxSelectMultiple)
     complaint_threshold = forms.IntegerField(label=_("投诉举报阈值（加大抽查力度）"), min_value=1)
@@ -40,21 +68,49 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lead = lead
         rules = settings.SPOTCHECK
-        self.choice_field("other_departments").choices = [
-            (d.code, d.name) for d in Department.objects.exclude(pk=lead.pk)]
+        others = list(Department.objects.exclude(pk=lead.pk))
+        self.departments = [lead, *others]
+        self.choice_field("other_departments").choices = [(d.code, d.name) for d in others]
         items = published_items()
+        self.item_department = {code: dept for code, (dept, _item) in items.items()}
         self.choice_field("items").choices = [
-            (code, f"{dept} · {code} {item.name}") for code, (dept, item) in sorted(items.items())]
+            (code, f"{code} {item.name}") for code, (_dept, item) in sorted(items.items())]
         self.choice_field("regions").choices = [(r.code, r.name) for r in Region.objects.all()]
         for stratum in STRATA:
             default = rules[f"default_ratio_{stratum}"]
+            label = STRATUM_LABELS[stratum]
             self.fields[f"{stratum}_ratio"] = forms.CharField(
-                label=f"{STRATUM_LABELS[stratum]}：比例", required=False, initial=default)
+                label=gettext("%(stratum)s：比例") % {"stratum": label}, required=False, initial=default,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
             self.fields[f"{stratum}_count"] = forms.CharField(
-                label=f"{STRATUM_LABELS[stratum]}：或数量", required=False)
+                label=gettext("%(stratum)s：数量") % {"stratum": label}, required=False,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
         if not self.is_bound and "year" not in self.initial:
             self.initial.update(year=timezone.localdate().year, team_size=rules["team_size"],
                                 complaint_threshold=rules["complaint_threshold"], honour_exemptions=True)
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse a stratum given both a ratio and a count (rules.md R4: one or the other)."""
+        data = super().clean() or {}
+        for stratum in STRATA:
+            ratio = (data.get(f"{stratum}_ratio") or "").strip()
+            count = (data.get(f"{stratum}_count") or "").strip()
+            if ratio and count:
+                message = gettext("比例和数量只能填写一项，请清空其中一项")
+                self.add_error(f"{stratum}_ratio", message)
+                self.add_error(f"{stratum}_count", message)
+        return data
+
+    def item_groups(self) -> list[ItemGroup]:
+        """Return the items by department, the lead's first (the page shows the chosen departments')."""
+        groups = {d.code: ItemGroup(d.code, d.name, d == self.lead, []) for d in self.departments}
+        for widget in self["items"]:
+            groups[self.item_department[widget.data["value"]]].items.append(widget)
+        return list(groups.values())
+
+    def strata(self) -> list[Stratum]:
+        """Return each stratum's ratio and count, to be shown on one line."""
+        return [Stratum(s, str(STRATUM_LABELS[s]), self[f"{s}_ratio"], self[f"{s}_count"]) for s in STRATA]
 
     def choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
@@ -108,8 +164,10 @@ class PlanForm(forms.Form):
             field = self.FIELD_OF.get(name, name)
             if field.startswith("capacity."):
                 field = "capacity"
-            if field.startswith("strata."):
-                field = f"{field.split('.', 1)[1]}_ratio"
+            if field.startswith("strata."):  # the field the user filled in: the count, else the ratio
+                stratum = field.split(".", 1)[1]
+                given = (self.cleaned_data.get(f"{stratum}_count") or "").strip()
+                field = f"{stratum}_count" if given else f"{stratum}_ratio"
             self.add_error(field if field in self.fields else None, message)
 
 

@@ -137,6 +137,8 @@ class Preview:
     pool_size: int = 0
     capacity: dict[str, int] = field(default_factory=dict)  # per department (rules.md R5)
     problems: list[str] = field(default_factory=list)
+    # Counts above their stratum: not refused, but everyone in it would be drawn (name, count, population).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def preview(plan: Plan, frame: Frame | None = None) -> Preview:
@@ -148,6 +150,9 @@ def preview(plan: Plan, frame: Frame | None = None) -> Preview:
         entry = {"name": name, "population": population, "sample_size": n, **rule}
         if population and (problem := floor_problem(name, population, rule)):
             result.problems.append(problem)
+        if population and rule.get("count", 0) > population:
+            entry["everyone"] = True
+            result.warnings.append({"name": name, "count": rule["count"], "population": population})
         result.strata.append(entry)
         result.selected += n
     for _, department in frame.inspectors:

@@ -251,6 +251,9 @@ def validate(data: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], Pro
         if rule is None:
             strata[stratum] = {"ratio": ctx.default_ratios[stratum]}
             continue
+        if isinstance(rule, Mapping) and "ratio" in rule and "count" in rule:  # rules.md R4: one or the other
+            problems.add(where, "比例和数量只能给出一项，不能同时给出 / give a ratio or a count, not both")
+            continue
         if not isinstance(rule, Mapping) or len(rule) != 1 or next(iter(rule)) not in ("ratio", "count"):
             problems.add(where, "应为 {\"ratio\": \"0.03\"} 或 {\"count\": 12} / give a ratio or a count")
             continue
