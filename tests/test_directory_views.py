@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -66,15 +67,32 @@ def test_export_csv_has_bom_keys_and_escapes_formulas(personas, login, regions):
     data = b"".join(response.streaming_content)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0][0] == "uscc" and len(rows) == 3
+    assert rows[0][:3] == ["统一社会信用代码", "名称", "市场主体类型"] and len(rows) == 3
     assert rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][6] == "'@SUM(A1)"
+    # Chinese values, the labels the import reads: the industry and region by name, flags as 是/否.
+    assert rows[1][3] == "批发和零售业" and rows[1][4] == regions[1].name and rows[1][9] in ("是", "否")
+    english = login(personas["coordinator"]).get(reverse("directory:entity_export", args=["csv"]), {"lang": "en"})
+    rows = list(csv.reader(io.StringIO(b"".join(english.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "uscc" and rows[1][3] == "F" and rows[1][9] in ("yes", "no")
 
 
 def test_export_xlsx(personas, login, regions):
     _entities(regions, n=2)
     response = login(personas["coordinator"]).get(reverse("directory:entity_export", args=["xlsx"]))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [c.value for c in sheet[1]][:2] == ["uscc", "name"] and sheet.max_row == 3
+    assert [c.value for c in sheet[1]][:2] == ["统一社会信用代码", "名称"] and sheet.max_row == 3
+    assert sheet.title == "市场主体"
+
+
+def test_a_chinese_export_edited_imports_again(personas, login, regions, tmp_path):
+    _entities(regions, n=2)
+    response = login(personas["coordinator"]).get(reverse("directory:entity_export", args=["csv"]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig").replace("测试1商贸有限公司", "测试1商贸改名有限公司")
+    (tmp_path / "e.csv").write_text(text, encoding="utf-8-sig")
+    out = io.StringIO()
+    call_command("import_entities", str(tmp_path / "e.csv"), "--json", stdout=out)
+    assert '"updated": 1' in out.getvalue() and '"unchanged": 1' in out.getvalue()
+    assert Entity.objects.get(uscc=make_uscc(1)).name == "测试1商贸改名有限公司"
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -213,9 +231,9 @@ def test_inspector_export_is_scoped_and_reimportable(personas, login, department
     response = login(personas["alice"]).get(reverse("directory:inspector_export", args=["csv"]))
     data = b"".join(response.streaming_content)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["cert_no", "name", "department", "status", "cert_expires_on", "items", "conflicts"]
+    assert rows[0] == ["执法证号", "姓名", "所属部门", "状态", "执法证有效期至", "可检查事项", "回避对象"]
     assert [r[0] for r in rows[1:]] == ["500113000001"]
-    assert rows[1][6] == make_uscc(3)
+    assert rows[1][6] == make_uscc(3) and rows[1][3] == "在岗"
     (tmp_path / "i.csv").write_bytes(data)
     out = io.StringIO()
     call_command("import_inspectors", str(tmp_path / "i.csv"), "--json", stdout=out)

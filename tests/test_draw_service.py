@@ -227,12 +227,16 @@ def test_public_downloads_of_a_drawn_plan(district, client, settings, tmp_path):
     page = client.get(reverse("portal:plan", args=[plan.pk])).content.decode()
     assert c.server_secret in page and c.seed in page and ENTROPY in page
     csv_text = b"".join(client.get(reverse("portal:selected", args=[plan.pk, "csv"])).streaming_content)
-    assert csv_text.decode("utf-8-sig").splitlines()[0] == "order,uscc,name,stratum,ticket,team,team_names"
-    assert len(csv_text.decode("utf-8-sig").splitlines()) == len(json.loads(c.record)["selected"]) + 1
+    lines = csv_text.decode("utf-8-sig").splitlines()
+    assert lines[0] == "抽取顺序,统一社会信用代码,名称,分层,签号,检查组执法证号,检查组姓名"
+    assert len(lines) == len(json.loads(c.record)["selected"]) + 1 and any(",一般," in line for line in lines[1:])
+    english = b"".join(client.get(reverse("portal:selected", args=[plan.pk, "csv"]), {"lang": "en"}).streaming_content)
+    assert english.decode("utf-8-sig").splitlines()[0] == "order,uscc,name,stratum,ticket,team,team_names"
     xlsx = b"".join(client.get(reverse("portal:selected", args=[plan.pk, "xlsx"])).streaming_content)
     from openpyxl import load_workbook
 
-    assert load_workbook(io.BytesIO(xlsx)).active.max_row == len(json.loads(c.record)["selected"]) + 1
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet.max_row == len(json.loads(c.record)["selected"]) + 1 and sheet.title == "抽取结果"
     pdf = client.get(reverse("portal:certificate", args=[plan.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     from pypdf import PdfReader

@@ -70,7 +70,7 @@ def test_the_csv_escapes_only_what_a_spreadsheet_would_run(regions, personas, lo
     make_entities(regions)
     response = login(personas["coordinator"]).get(reverse("directory:entity_export", args=["csv"]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    written = {row["uscc"]: row["address"] for row in rows}
+    written = {row["统一社会信用代码"]: row["住所"] for row in rows}
     expected = {"-": "-", "=SUM(A1)": "'=SUM(A1)", "+86 23 1234": "+86 23 1234", "@home": "'@home",
                 "'quoted": "'quoted", "-5": "-5", "'=SUM(A1)": "''=SUM(A1)", "-1+1": "'-1+1",
                 "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0", "-(23) 6666-0000": "-(23) 6666-0000"}

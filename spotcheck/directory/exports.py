@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from spotcheck.directory.models import ConflictStatus, Entity, Inspector
 from spotcheck.lib.tabular import escape_formula
@@ -63,8 +63,9 @@ def inspector_rows(queryset: QuerySet[Inspector]) -> Iterator[list[Any]]:
         )]
 
 
-def write_table(out: IO[bytes], fmt: str, header: list[str], rows: Iterable[list[Any]]) -> int:
-    """Write rows to a binary stream as 'csv' (UTF-8 with BOM) or 'xlsx'; return the row count."""
+def write_table(out: IO[bytes], fmt: str, header: list[str], rows: Iterable[list[Any]], title: str = "data") -> int:
+    """Write rows to a binary stream as 'csv' (UTF-8 with BOM) or 'xlsx' (one sheet named ``title``);
+    return the row count."""
     count = 0
     if fmt == "csv":
         out.write(codecs.BOM_UTF8)
@@ -79,7 +80,7 @@ def write_table(out: IO[bytes], fmt: str, header: list[str], rows: Iterable[list
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("data")
+    sheet = book.create_sheet(title[:31])  # Excel's limit on a sheet's name
     sheet.append(header)
     for row in rows:
         sheet.append(row)
@@ -93,12 +94,69 @@ def write_entities(out: IO[bytes], fmt: str, queryset: QuerySet[Entity] | None =
     return write_table(out, fmt, ENTITY_COLUMNS, entity_rows(queryset))
 
 
-def download(fmt: str, name: str, header: list[str], rows: Iterable[list[Any]]) -> FileResponse:
+def download(fmt: str, name: str, header: list[str], rows: Iterable[list[Any]], title: str = "data") -> FileResponse:
     """Return rows as a CSV or .xlsx attachment named ``name-<time>.<fmt>``; 404 for another format."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     buffer = io.BytesIO()
-    write_table(buffer, fmt, header, rows)
+    write_table(buffer, fmt, header, rows, title)
     buffer.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(buffer, as_attachment=True, filename=f"{name}-{stamp}.{fmt}")
+
+
+# --- Exports for people: Chinese headers and values (the imports' own), English keys on request ----
+
+
+def english(request: Any) -> bool:
+    """Return whether an export was asked for with English keys and codes (``?lang=en``)."""
+    return request.GET.get("lang") == "en"
+
+
+def _chinese_values(rows: Iterable[list[Any]], columns: list[str], labels: dict[str, dict[Any, str]]) -> Iterator[list[Any]]:
+    """Turn rows of codes into the Chinese labels the import accepts ("yes" → "是", "F" → "建筑业")."""
+    at = {column: n for n, column in enumerate(columns) if column in labels}
+    for row in rows:
+        row = list(row)
+        for column, n in at.items():
+            value = row[n]
+            row[n] = labels[column].get(value, value)
+        yield row
+
+
+YES_NO = {"yes": "是", "no": "否"}
+
+
+def entity_table(queryset: QuerySet[Entity], in_english: bool = False) -> tuple[list[str], Iterable[list[Any]], str]:
+    """Return (header, rows, sheet name) of an entity export: by default the import's Chinese headers
+    and labels, so that an edited export imports again; with ``in_english`` the keys and codes."""
+    rows = entity_rows(queryset)
+    if in_english:
+        return ENTITY_COLUMNS, rows, "entities"
+    from spotcheck.directory.imports import EntityImporter
+    from spotcheck.directory.models import INDUSTRIES, CreditRisk, EntityStatus, EntityType, Region
+
+    zh = {c.key: c.zh for c in EntityImporter.columns}
+    with translation.override("zh-hans"):  # the labels the import reads, whatever the page's language
+        labels: dict[str, dict[Any, str]] = {
+            "entity_type": {k: str(v) for k, v in EntityType.choices}, "industry": dict(INDUSTRIES),
+            "status": {k: str(v) for k, v in EntityStatus.choices},
+            "credit_risk": {k: str(v) for k, v in CreditRisk.choices},
+            "region": dict(Region.objects.values_list("code", "name")),
+            **{flag: YES_NO for flag in ("foreign", "abnormal", "serious_violation")},
+        }
+    return [zh[c] for c in ENTITY_COLUMNS], _chinese_values(rows, ENTITY_COLUMNS, labels), "市场主体"
+
+
+def inspector_table(queryset: QuerySet[Inspector], in_english: bool = False) -> tuple[list[str], Iterable[list[Any]], str]:
+    """Return (header, rows, sheet name) of an inspector export (see ``entity_table``)."""
+    rows = inspector_rows(queryset)
+    if in_english:
+        return INSPECTOR_COLUMNS, rows, "inspectors"
+    from spotcheck.directory.imports import InspectorImporter
+    from spotcheck.directory.models import InspectorStatus
+
+    zh = {c.key: c.zh for c in InspectorImporter.columns}
+    with translation.override("zh-hans"):
+        labels = {"status": {k: str(v) for k, v in InspectorStatus.choices}}
+    return [zh[c] for c in INSPECTOR_COLUMNS], _chinese_values(rows, INSPECTOR_COLUMNS, labels), "执法检查人员"

@@ -22,13 +22,7 @@ from spotcheck.accounts.access import (
 )
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import record
-from spotcheck.directory.exports import (
-    ENTITY_COLUMNS,
-    INSPECTOR_COLUMNS,
-    download,
-    entity_rows,
-    inspector_rows,
-)
+from spotcheck.directory.exports import download, english, entity_table, inspector_table
 from spotcheck.directory.forms import ConflictForm, EntitySearchForm, UploadForm
 from spotcheck.directory.imports import IMPORTERS
 from spotcheck.directory.jobs import start_import
@@ -74,14 +68,16 @@ def entity_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     entities = Entity.objects.all()
     if form.is_bound and form.is_valid():
         entities = form.filter(entities)
-    return download(fmt, "entities", ENTITY_COLUMNS, entity_rows(entities))
+    header, rows, title = entity_table(entities, english(request))
+    return download(fmt, "entities", header, rows, title)
 
 
 @staff
 def inspector_export(request: AuthedRequest, fmt: str) -> HttpResponseBase:
     """Download the user's department's inspectors (all for the coordinator), in the import format."""
     inspectors = scope(Inspector.objects.all(), request.user)
-    return download(fmt, "inspectors", INSPECTOR_COLUMNS, inspector_rows(inspectors))
+    header, rows, title = inspector_table(inspectors, english(request))
+    return download(fmt, "inspectors", header, rows, title)
 
 
 @staff

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from spotcheck import draw
 from spotcheck.accounts.access import AuthedRequest, public, roles, staff
 from spotcheck.accounts.models import Role
-from spotcheck.directory.exports import download, safe_cell
+from spotcheck.directory.exports import download, english, safe_cell
 from spotcheck.directory.models import Inspector
 from spotcheck.draws.certificate import certificate_pdf, selected
 from spotcheck.draws.models import CommitmentStatus, Witness
@@ -33,6 +33,7 @@ from spotcheck.draws.service import (
 )
 from spotcheck.plans.models import Plan, PlanStatus
 from spotcheck.plans.views import plan_for_user
+from spotcheck.portal.templatetags.spotcheck_tags import zh
 
 WITNESS_ROWS = 5
 
@@ -186,12 +187,18 @@ def selected_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponseBa
     c = drawn_commitment(plan)
     if c is None:
         raise Http404
-    rows = ([s["order"], s["entity"], s["name"], s["stratum"], s["ticket"],
-             ";".join(m.cert_no if isinstance(m, Inspector) else m for m in s["members"]),
-             ";".join(m.name if isinstance(m, Inspector) else "" for m in s["members"])]
-            for s in selected(c))
-    return download(fmt, f"selected-{pk}", ["order", "uscc", "name", "stratum", "ticket", "team", "team_names"],
-                    ([safe_cell(v) for v in row] for row in rows))
+    in_english = english(request)
+    with translation.override("zh-hans"):  # Chinese strata whatever the page's language
+        rows = [[s["order"], s["entity"], s["name"], s["stratum"] if in_english else zh(s["stratum"]), s["ticket"],
+                 ";".join(m.cert_no if isinstance(m, Inspector) else m for m in s["members"]),
+                 ";".join(m.name if isinstance(m, Inspector) else "" for m in s["members"])]
+                for s in selected(c)]
+    if in_english:
+        header, title = ["order", "uscc", "name", "stratum", "ticket", "team", "team_names"], "selected"
+    else:
+        header = ["抽取顺序", "统一社会信用代码", "名称", "分层", "签号", "检查组执法证号", "检查组姓名"]
+        title = "抽取结果"
+    return download(fmt, f"selected-{pk}", header, ([safe_cell(v) for v in row] for row in rows), title)
 
 
 @public

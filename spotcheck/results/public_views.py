@@ -190,7 +190,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         return response
     # openpyxl writes a whole zip: build it in a temporary file, then stream the file.
     spool = tempfile.TemporaryFile()
-    write_table(spool, "xlsx", EXPORT_HEADER, rows)
+    write_table(spool, "xlsx", EXPORT_HEADER, rows, "检查结果公示")
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename)
 
