@@ -2,7 +2,8 @@
 
 Two pages that show the same plan both post a transition: exactly one wins, the
 other is refused (409) and changes nothing; a transition called on an object
-loaded before another change is refused the same way.
+loaded before another change is refused the same way. Two plans committed at the
+same time cannot see each other's selections, so the second is warned.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from spotcheck.audit.log import verify_chain
 from spotcheck.audit.models import AuditEntry
 from spotcheck.catalog import lists
 from spotcheck.catalog.models import InspectionItem, ItemList, ListStatus
-from spotcheck.draws.service import DrawRefused
+from spotcheck.directory.models import Entity
+from spotcheck.draws.service import DrawRefused, commit
 from spotcheck.plans import spec
 from spotcheck.plans.framedata import spec_context
 from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan, update_plan
+from tests.conftest import approved_plan, make_uscc
 
 GOOD = {"name": "并发测试计划", "year": 2026, "departments": ["SCJGJ"], "items": ["SCJGJ-001"]}
 JOINT = {**GOOD, "departments": ["SCJGJ", "WJW"], "items": ["SCJGJ-001", "WJW-001"]}
@@ -292,3 +295,81 @@ def test_publish_and_discard_at_once(published, departments, tmp_path):
         assert (final is None) == (outcomes[1] == "done")
         assert AuditEntry.objects.filter(action__in=["item_list_publish", "item_list_discard"],
                                          object_id=label).count() == 1
+
+
+# --- Two commitments at once (R3 counts drawn tasks only) ----------------------------------
+
+
+def test_committing_a_plan_that_overlaps_a_committed_one_warns(district):
+    from tests.conftest import run_command
+
+    first = approved_plan(items=("SCJGJ-001", "SCJGJ-002"))
+    commit(first, None)
+    second = approved_plan(items=("SCJGJ-002",))
+    code, out = run_command("draw_commit", str(second.pk))
+    assert code == 0 and first.number in out["warnings"][0] and "SCJGJ-002" in out["warnings"][0]
+    entry = AuditEntry.objects.filter(action="draw_commit", object_id=second.number).get()
+    assert entry.data["overlapping_plans"] == [first.number] and entry.data["warnings"] == out["warnings"]
+    assert "overlapping_plans" not in AuditEntry.objects.get(action="draw_commit", object_id=first.number).data
+
+
+@pytest.mark.parametrize("other,warned", [
+    ({"items": ("SCJGJ-002",)}, False),  # no item in common
+    ({"year": 2027}, False),  # another year
+    ({"scope": {"regions": ["500113002"]}}, False),  # other regions than the first plan's
+    ({"scope": {"regions": ["500113001", "500113002"]}}, True),  # regions in common
+    ({"scope": {"industries": ["F"], "regions": []}}, True),  # unrestricted regions overlap any
+    ({"scope": {"regions": ["500113001"], "industries": ["H"]}}, False),  # other industries
+])
+def test_what_counts_as_an_overlap(district, regions, other, warned):
+    for i in range(300, 310):
+        Entity.objects.create(uscc=make_uscc(i), name=f"餐饮{i}", entity_type="enterprise", industry="H",
+                              region=regions[0], status="active")
+    first = approved_plan(scope={"regions": ["500113001"], "industries": ["F"]})
+    commit(first, None)
+    second = approved_plan(**{"items": ("SCJGJ-001",), **other})
+    result = commit(second, None)
+    assert bool(result.warnings) == warned
+
+
+def test_a_drawn_plan_does_not_warn(district):
+    from tests.conftest import draw_run
+
+    first = approved_plan()
+    commit(first, None)
+    assert draw_run(first)[0] == 0  # its tasks now exclude the entities (already_inspected)
+    assert commit(approved_plan(), None).warnings == []
+
+
+def test_the_commit_page_shows_the_warning(district, personas, login):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    commit(approved_plan(), None)
+    second = approved_plan()
+    alice = login(personas["alice"])
+    soon = timezone.localtime() + timedelta(minutes=5)
+    response = alice.post(reverse("draws:commit", args=[second.pk]),
+                          {"planned_draw_at": soon.strftime("%Y-%m-%dT%H:%M:%S"), "source": "witnesses"},
+                          follow=True)
+    page = response.content.decode()
+    assert "已固定抽取范围但尚未抽取" in page and Plan.objects.exclude(pk=second.pk).get().number in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_commitments_at_once_the_second_is_warned(district, tmp_path):
+    plans = [approved_plan(), approved_plan()]
+    results: dict[int, list[str]] = {}
+
+    def act(ready, pk):
+        plan = Plan.objects.get(pk=pk)
+        ready()
+        results[pk] = commit(plan, None).warnings
+
+    with own_connections(tmp_path):
+        outcomes = race(*(lambda ready, pk=p.pk: act(ready, pk) for p in plans))
+        assert outcomes == ["done", "done"], outcomes
+        assert sorted(len(w) for w in results.values()) == [0, 1], results
+        assert Plan.objects.filter(status=PlanStatus.COMMITTED).count() == 2
