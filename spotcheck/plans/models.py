@@ -132,11 +132,12 @@ class Plan(models.Model):
     # transition changes are written, and copied back onto this object.
 
     def _locked(self, *states: str) -> Plan:
-        """Return the plan's row re-read under a lock; refuse (409) unless it is in one of ``states``
-        and unchanged since this object was loaded.
+        """Return the plan's row re-read under a lock, in one of ``states`` and as this object saw it.
 
-        Call inside the transition's transaction. On SQLite ``select_for_update`` does
-        nothing, but the transaction itself starts by taking the write lock (IMMEDIATE).
+        Refused (409) when the plan was deleted, is in another state, or changed since this
+        object was loaded. Call inside the transition's transaction. On SQLite
+        ``select_for_update`` does nothing, but the transaction itself starts by taking the
+        write lock (IMMEDIATE).
         """
         fresh = Plan.objects.select_for_update().filter(pk=self.pk).first()
         if fresh is None:
@@ -170,7 +171,8 @@ class Plan(models.Model):
     def _is_lead(self, user: Any, *roles: str) -> bool:
         return user is not None and user.role in roles and user.department_id == self.lead_department_id
 
-    def _is_author(self, user: Any) -> bool:
+    def is_author(self, user: Any) -> bool:
+        """Return whether ``user`` wrote the plan (a plan made on the command line has no author)."""
         return user is not None and self.author_id is not None and self.author_id == getattr(user, "pk", None)
 
     def submit(self, user: Any) -> None:
@@ -233,7 +235,7 @@ class Plan(models.Model):
         """Take a submitted plan back to draft before it is approved (its author). Side effect: audit entry."""
         with transaction.atomic():
             fresh = self._locked(PlanStatus.SUBMITTED)
-            if not fresh._is_author(user):
+            if not fresh.is_author(user):
                 raise WorkflowError(gettext("只有计划的编制人可以撤回"), 403)
             fresh.status = PlanStatus.DRAFT
             self._save_changed(fresh, "status")
@@ -247,7 +249,7 @@ class Plan(models.Model):
         """
         with transaction.atomic():
             fresh = self._locked(PlanStatus.DRAFT)
-            if not fresh._is_author(user):
+            if not fresh.is_author(user):
                 raise WorkflowError(gettext("只有计划的编制人可以删除草稿"), 403)
             if fresh.commitments.exists() or fresh.tasks.exists():  # a draft never has them; never lose them
                 raise WorkflowError(gettext("已固定过抽取范围的计划不能删除"))
