@@ -1,5 +1,5 @@
 """A plan's life in the web (issue #11, Plans): delete a draft, withdraw a submission, confirm a joint
-plan, discard an item-list draft."""
+plan, discard an item-list draft, and the to-do list of heads and joint departments."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from spotcheck.draws.service import commit
 from spotcheck.plans import spec
 from spotcheck.plans.framedata import spec_context
 from spotcheck.plans.models import Plan, PlanStatus, create_plan
+from spotcheck.plans.selectors import todo_counts
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +250,70 @@ def test_a_page_of_an_older_draft_discards_nothing(list_draft, people, login, de
 def test_only_the_departments_administrator_discards(list_draft, people, login, who, status):
     assert discard(login(people[who]), confirm="yes").status_code == status
     assert ItemList.objects.filter(pk=list_draft.pk).exists()
+
+
+# --- The to-do list -----------------------------------------------------------------------
+
+
+def home(client) -> str:
+    return client.get(reverse("home")).content.decode()
+
+
+def badge(text: str) -> str | None:
+    found = re.search(r'<span class="tag warn badge"[^>]*>(\d+)</span>', text)
+    return found.group(1) if found else None
+
+
+def test_a_head_is_told_a_plan_waits_for_approval(draft, people, login):
+    henry = login(people["henry"])
+    assert draft.number not in home(henry) and badge(home(henry)) is None  # a draft waits for nobody
+    draft.submit(people["alice"])
+    text = home(henry)
+    assert "等待您批准" in text and draft.number in text and badge(text) == "1"
+    assert badge(henry.get(reverse("plans:list")).content.decode()) == "1"
+    draft.approve(people["henry"])
+    assert draft.number not in home(henry) and badge(home(henry)) is None
+
+
+def test_a_head_is_not_asked_to_approve_their_own_plan(published, people, login):
+    own = new_plan(people["henry"])
+    own.submit(None)
+    assert own.number not in home(login(people["henry"]))
+    assert todo_counts(people["henry"]) == {"approve": 0, "confirm": 0, "total": 0}
+
+
+def test_a_joint_department_is_told_a_plan_waits_for_its_confirmation(published, people, login):
+    joint = new_plan(people["alice"], JOINT)
+    for who in ("olga", "wendy"):  # WJW's administrator and head may both confirm
+        text = home(login(people[who]))
+        assert "等待本部门确认的联合抽查计划" in text and joint.number in text and badge(text) == "1"
+    for who in ("alice", "henry", "ian", "coordinator", "wanda"):  # SCJGJ confirmed by writing it
+        text = home(login(people[who]))
+        assert joint.number not in text and badge(text) is None
+    joint.submit(people["alice"])
+    assert joint.number not in home(login(people["henry"]))  # not approvable before WJW confirms
+    joint.confirm(people["olga"], people["olga"].department)
+    assert joint.number not in home(login(people["olga"]))
+    assert joint.number in home(login(people["henry"]))
+
+
+def test_another_departments_plans_are_not_listed(published, people, login, departments):
+    other = new_plan(people["olga"], {**GOOD, "departments": ["WJW"], "items": ["WJW-001"]})
+    other.submit(people["olga"])
+    assert other.number not in home(login(people["henry"]))
+    assert other.number in home(login(people["wendy"]))
+
+
+def test_the_counts_cost_one_query_per_kind(published, people, django_assert_num_queries):
+    joint = new_plan(people["alice"], JOINT)
+    new_plan(people["alice"]).submit(people["alice"])
+    with django_assert_num_queries(2):
+        assert todo_counts(people["henry"]) == {"approve": 1, "confirm": 0, "total": 1}
+    with django_assert_num_queries(2):
+        assert todo_counts(people["wendy"]) == {"approve": 0, "confirm": 1, "total": 1}
+    with django_assert_num_queries(1):
+        assert todo_counts(people["olga"]) == {"approve": 0, "confirm": 1, "total": 1}
+    with django_assert_num_queries(0):
+        assert todo_counts(people["ian"])["total"] == 0
+        assert todo_counts(people["wanda"])["total"] == 0
+    assert joint.pk

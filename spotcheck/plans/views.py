@@ -21,6 +21,7 @@ from spotcheck.plans import spec
 from spotcheck.plans.forms import PlanForm
 from spotcheck.plans.framedata import preview, spec_context
 from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan, update_plan
+from spotcheck.plans.selectors import waiting_for
 
 PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
 
@@ -47,7 +48,7 @@ def plan_list(request: AuthedRequest) -> HttpResponseBase:
         plans = plans.filter(status=status)
     return render(request, "plans/list.html", {
         "plans": plans, "statuses": PlanStatus.choices, "status": status,
-        "may_create": request.user.role == Role.DEPT_ADMIN,
+        "may_create": request.user.role == Role.DEPT_ADMIN, **waiting_for(request.user),
     })
 
 
