@@ -7,11 +7,12 @@ turns on the secure-transport settings that ``spotcheck check --deploy`` asks fo
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -45,39 +46,63 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def networks_list(name: str) -> list[str]:
+    """Return a comma-separated list of addresses or CIDR ranges, refusing any that is not one."""
+    networks = []
+    for entry in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} 不是IP地址或网段 / is not an address or CIDR range") from None
+    return networks
+
+
+DATABASE_ENGINES = {
+    "django.db.backends.sqlite3": "sqlite",
+    "django.db.backends.postgresql": "postgresql",
+}
+
+
 def database_from_url(url: str) -> dict:
-    """Return a DATABASES entry for ``sqlite:///PATH`` or ``postgres://…``."""
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        path = unquote(url[len("sqlite://") :])
-        if path.startswith("/") and not path.startswith("//"):
-            path = path[1:]  # sqlite:///relative/path
-        elif path.startswith("//"):
-            path = path[1:]  # sqlite:////absolute/path
-        if path in ("", ":memory:"):
-            path = ":memory:"
-        else:
+    """Return a DATABASES entry for ``sqlite:///PATH`` or ``postgres://…`` (parsed by dj-database-url).
+
+    ``sqlite:///relative/path``, ``sqlite:////absolute/path``, ``sqlite:///:memory:``;
+    ``postgres://``, ``postgresql://`` or ``pgsql://user:password@host:port/name``, with
+    ``?host=/socket/dir`` (and ``port``) for a Unix socket as scripts/throwaway-postgres writes;
+    other query parameters (``sslmode=require``…) become connection options.
+    """
+    try:
+        db = dj_database_url.parse(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from None
+    kind = DATABASE_ENGINES.get(db["ENGINE"])
+    if kind is None:
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {scheme!r} (sqlite or postgres)")
+    if kind == "sqlite":
+        path = db["NAME"] or ":memory:"
+        if path != ":memory:":
             # A fresh clone has no data/ (git ignores it): SQLite cannot create the folder itself.
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": db["ENGINE"],
             "NAME": path,
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
-    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
-        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        host = unquote(parsed.hostname or "") or query.pop("host", "")
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parsed.path.lstrip("/")),
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": host,
-            "PORT": str(parsed.port or query.pop("port", "")),
-            "OPTIONS": query,
-            "CONN_MAX_AGE": 60,
-        }
-    raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    options = dict(db.get("OPTIONS", {}))
+    # The socket folder and port given in the query are the connection's host and port.
+    host = db["HOST"] or str(options.pop("host", ""))
+    port = db["PORT"] or options.pop("port", "")
+    return {
+        "ENGINE": db["ENGINE"],
+        "NAME": db["NAME"],
+        "USER": db["USER"],
+        "PASSWORD": db["PASSWORD"],
+        "HOST": host,
+        "PORT": str(port or ""),
+        "OPTIONS": options,
+        "CONN_MAX_AGE": 60,
+    }
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -96,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widgets' templates, for FORM_RENDERER below
     "django_tasks",
     "django_tasks_db",
     "spotcheck.accounts",
@@ -120,11 +146,15 @@ MIDDLEWARE = [
     "spotcheck.accounts.access.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "spotcheck.portal.errors.MethodNotAllowedPageMiddleware",
     "spotcheck.lib.headers.SecureHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "spotcheck.urls"
 WSGI_APPLICATION = "spotcheck.wsgi.application"
+
+# Every form is drawn by one template (templates/forms/form.html): errors summed up at the top, fields marked.
+FORM_RENDERER = "spotcheck.lib.forms.FormRenderer"
 
 TEMPLATES = [
     {
@@ -172,10 +202,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Failed logins are throttled per account and per address (accounts.throttle).
-LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# Failed logins delay the next attempt (accounts.throttle): after LOGIN_FAILURES_PER_ACCOUNT
+# failures of an account (or LOGIN_FAILURES_PER_ADDRESS from one address) within the window, the
+# next attempt waits 1 s, 2 s, 4 s … up to LOGIN_DELAY_MAX_SECONDS; a browser that logged in to the
+# account before (a known device, remembered LOGIN_DEVICE_DAYS) counts apart. Older records are pruned.
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 24 * 60)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 15 * 60)
+LOGIN_DEVICE_DAYS = env_int("LOGIN_DEVICE_DAYS", 180)
+# The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by
+# default, and then the header is never read (REMOTE_ADDR only).
+SPOTCHECK_TRUSTED_PROXIES = networks_list("SPOTCHECK_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -1,6 +1,9 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from spotcheck.accounts import views as accounts
+from spotcheck.accounts.access import public
 from spotcheck.portal.views import set_language
 
 urlpatterns = [
@@ -18,7 +21,10 @@ urlpatterns = [
     path("archive/", include("spotcheck.results.archive_urls")),
     path("public/", include("spotcheck.results.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Browsers ask for /favicon.ico on their own (feeds, bookmarks): send them to the icon.
+    path("favicon.ico", public(RedirectView.as_view(url=static("spotcheck/favicon.svg"), permanent=True))),
 ]
 
 handler403 = "spotcheck.portal.errors.forbidden"
 handler404 = "spotcheck.portal.errors.not_found"
+handler500 = "spotcheck.portal.errors.server_error"

@@ -161,7 +161,9 @@ def test_the_draw_ceremony_from_plan_to_verified_record(browser, live_server, pe
     alice.click("button:has-text('开始抽取')")
     alice.wait_for_selector("table.draw-result")
     c = Commitment.objects.get()
-    assert c.seed in alice.inner_text("body") and "李公证" in alice.inner_text("body")
+    # The seed is shown shortened, whole under "全文" and on the copy button.
+    assert f'data-copy="{c.seed}"' in alice.content() and "李公证" in alice.inner_text("body")
+    assert f"{c.seed[:12]}…{c.seed[-4:]}" in alice.inner_text("body")
     # The public checks the published record in their own browser.
     public = browser.new_context().new_page()
     public.goto(f"{live_server.url}/verify/?plan={c.plan_id}")
@@ -173,3 +175,40 @@ def test_the_draw_ceremony_from_plan_to_verified_record(browser, live_server, pe
     alice.context.close()
     henry.context.close()
 
+
+
+def test_the_presentation_fills_a_projector_a_few_entries_at_a_time(browser, live_server, personas, district):
+    from django.urls import reverse
+
+    from tests.test_results import drawn
+
+    plan = drawn(strata={"general": {"ratio": "1"}, "foreign": {"ratio": "1"}, "heightened": {"ratio": "1"}},
+                 capacity=100, honour_exemptions=False)
+    total = plan.tasks.count()
+    alice = _log_in(browser, live_server, "alice")
+    projector = browser.new_context(viewport={"width": 1920, "height": 1080},
+                                    storage_state=alice.context.storage_state()).new_page()
+    blocked: list[str] = []
+    projector.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
+    projector.goto(f"{live_server.url}{reverse('draws:ceremony', args=[plan.pk])}?present=1")
+    shown = projector.locator(".reveal-entry.on")
+    assert shown.count() == 5 and projector.inner_text("[data-shown]") == "5"
+    first = shown.all_inner_texts()
+    assert plan.tasks.get(order=1).entity.name in first[0]
+    size = projector.eval_on_selector(".reveal-entry.on .name", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 36  # readable from the back of a hall
+    box = projector.locator(".reveal").bounding_box()
+    assert box["width"] >= 1700  # the stage fills the width
+    assert projector.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert not projector.is_visible("header.site") and not projector.is_visible("table.draw-result")
+    projector.keyboard.press("ArrowRight")
+    assert shown.count() == 5 and shown.all_inner_texts() != first and projector.inner_text("[data-shown]") == "10"
+    projector.click("[data-prev]")
+    assert shown.all_inner_texts() == first
+    for _ in range(total):
+        projector.click("[data-next]")
+    assert projector.inner_text("[data-shown]") == str(total)
+    assert shown.count() == total - (total - 1) // 5 * 5
+    assert blocked == []  # the script is served, not inline
+    projector.context.close()
+    alice.context.close()

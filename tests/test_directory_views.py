@@ -39,6 +39,9 @@ def test_search_by_name_code_and_filters(personas, login, regions):
         page = c.get(url, params).content.decode()
         assert "巴南火锅店" in page and "测试1商贸" not in page, params
     assert "巴南火锅店" not in c.get(url, {"status": "revoked"}).content.decode()
+    # The list names the industry, not its letter.
+    row = c.get(url, {"q": "火锅"}).content.decode().split("巴南火锅店")[1].split("</tr>")[0]
+    assert "住宿和餐饮业" in row and ">H<" not in row
 
 
 def test_paging(personas, login, regions):

@@ -217,7 +217,8 @@ def test_two_simultaneous_draws_make_one(district):
     assert AuditEntry.objects.filter(action="draw_run").count() == 1
 
 
-def test_public_downloads_of_a_drawn_plan(district, client):
+def test_public_downloads_of_a_drawn_plan(district, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the certificate is stored on its first request
     plan = approved_plan()
     command("draw_commit", str(plan.pk))
     draw_run(plan)

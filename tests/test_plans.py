@@ -246,9 +246,9 @@ def test_the_plan_page_previews_the_frame(personas, login, published, regions):
     alice.post(reverse("plans:create"), form_data(items=["SCJGJ-001"], heightened_ratio="", heightened_count="0"))
     plan = Plan.objects.get()
     page = alice.get(reverse("plans:detail", args=[plan.pk])).content.decode()
-    assert "抽取预览" in page and "注销、吊销（inactive） 1" in page
-    assert "<td>一般（general）</td><td>89</td><td>0.03</td><td>3</td>" in page
-    assert "<td>涉外（foreign）</td><td>10</td><td>0.10</td><td>1</td>" in page
+    assert "抽取预览" in page and "注销、吊销 1" in page
+    assert "<td>一般</td><td>89</td><td>0.03</td><td>3</td>" in page
+    assert "<td>涉外</td><td>10</td><td>0.10</td><td>1</td>" in page
     assert "低于最低比例要求" in page  # a count of 0 for one heightened entity is below ceil(0.03 × 1)
 
 

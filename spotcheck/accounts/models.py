@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,15 +75,23 @@ class User(AbstractUser):
 
 
 class FailedLogin(models.Model):
-    """A failed login attempt, kept to throttle guessing (per account and per address)."""
+    """A failed login attempt (登录失败记录), kept for a day to delay guessing (accounts.throttle).
 
-    username = models.CharField(max_length=150, db_index=True)
-    address = models.GenericIPAddressField(null=True, db_index=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ``username`` is case folded; ``device`` is the id of the known device it came from,
+    empty for a browser the account does not know.
+    """
+
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField(null=True)
+    device = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("登录失败记录")
-
+        indexes = [
+            models.Index(fields=["username", "device", "at"], name="failedlogin_account"),
+            models.Index(fields=["address", "device", "at"], name="failedlogin_address"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.address} {self.at}"

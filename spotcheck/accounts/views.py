@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from spotcheck.accounts import throttle
 from spotcheck.accounts.access import AuthedRequest, authenticated, public
 from spotcheck.accounts.forms import ThrottledLoginForm
 from spotcheck.accounts.models import Role
@@ -13,13 +16,21 @@ from spotcheck.inspections.models import Task
 from spotcheck.plans.models import Plan, PlanStatus
 from spotcheck.plans.selectors import waiting_for
 
-login = public(
-    auth_views.LoginView.as_view(
-        template_name="accounts/login.html",
-        authentication_form=ThrottledLoginForm,
-        redirect_authenticated_user=True,
-    )
-)
+
+class LoginView(auth_views.LoginView):
+    """Log in (Django's view: POST parameters hidden from error reports), remembering the browser."""
+
+    template_name = "accounts/login.html"
+    authentication_form = ThrottledLoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        throttle.remember_device(self.request, response, form.get_user().get_username())
+        return response
+
+
+login = public(LoginView.as_view())
 logout = public(auth_views.LogoutView.as_view())
 
 

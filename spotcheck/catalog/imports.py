@@ -6,16 +6,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from spotcheck.catalog.lists import publish_changes
+from spotcheck.catalog.lists import CodeTaken, publish_changes, taken_message
 from spotcheck.catalog.models import (
     Category,
     HistoryRecord,
     InspectionItem,
+    ItemCode,
     Method,
     ResultCategory,
     code_of,
 )
-from spotcheck.directory.imports import Importer, _labels, register
+from spotcheck.directory.imports import Importer, ImportRefused, _labels, register
 from spotcheck.directory.models import Department, Entity
 from spotcheck.lib.tabular import Column, RowError, choice, parse_date
 
@@ -35,10 +36,13 @@ class ItemImporter(Importer):
 
     The new version is the department's current list with the file's items added
     or updated (by code); items not in the file stay. A department whose items
-    are all unchanged gets no new version.
+    are all unchanged gets no new version. A department's upload has only its own
+    items, and a code another department holds is refused (codes are unique
+    across the district, whoever imports).
     """
 
     kind, label, key = "items", "抽查事项", "code"
+    department_scoped = True
     columns = (
         Column("code", "事项编码", True),
         Column("department", "部门", True),
@@ -55,6 +59,10 @@ class ItemImporter(Importer):
         self.departments = {d.code: d for d in Department.objects.all()}
         self.rows: list[dict[str, Any]] = []
         self.versions: dict[str, int] = {}
+        # Who holds each code already (codes are unique across the district).
+        self.holders = dict(ItemCode.objects.values_list("code", "department_id"))
+        self.by_pk = {d.pk: d for d in self.departments.values()}
+        self.row_of: dict[str, int] = {}
 
     def check(self, number: int, values: dict[str, Any]) -> list[RowError]:
         errors = super().check(number, values)
@@ -63,6 +71,13 @@ class ItemImporter(Importer):
             errors.append(RowError(number, "department", f"未知的部门代码“{code}” / unknown department"))
         elif self.department is not None and code != self.department.code:
             errors.append(RowError(number, "department", "只能导入本部门的事项 / only your own department's items"))
+        department = self.departments.get(code or "")
+        item_code = values.get("code")
+        if item_code and department is not None:
+            self.row_of.setdefault(item_code, number)
+            holder = self.holders.get(item_code)
+            if holder is not None and holder != department.pk:
+                errors.append(RowError(number, "code", taken_message(item_code, self.by_pk[holder])))
         return errors
 
     def write(self, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
@@ -75,8 +90,11 @@ class ItemImporter(Importer):
             by_department.setdefault(values.pop("department"), []).append(values)
         totals = [0, 0, 0]
         for code, items in sorted(by_department.items()):
-            counts, version = publish_changes(self.departments[code], items, actor,
-                                              note="文件导入 / imported from a file")
+            try:
+                counts, version = publish_changes(self.departments[code], items, actor,
+                                                  note="文件导入 / imported from a file")
+            except CodeTaken as taken:  # taken by another department since the rows were checked
+                raise ImportRefused(taken.error.message, "code", self.row_of.get(taken.code, 1)) from None
             for i in range(3):
                 totals[i] += counts[i]
             if version is not None:

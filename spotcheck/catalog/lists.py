@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from spotcheck.audit.log import actor_name, record
-from spotcheck.catalog.models import ITEM_FIELDS, InspectionItem, ItemList, ListStatus
+from spotcheck.catalog.models import ITEM_FIELDS, InspectionItem, ItemCode, ItemList, ListStatus
 from spotcheck.directory.imports import ImportRefused
 from spotcheck.directory.models import Department
 
@@ -18,8 +19,60 @@ from spotcheck.directory.models import Department
 class ListError(ImportRefused):
     """A list change that is refused; the message is Chinese and English."""
 
-    def __init__(self, message: str):
-        super().__init__(message, column="department")
+    def __init__(self, message: str, column: str = "department"):
+        super().__init__(message, column=column)
+
+
+class CodeTaken(ListError):
+    """An item code another department holds (codes are unique across the district)."""
+
+    def __init__(self, code: str, holder: Department):
+        super().__init__(taken_message(code, holder), column="code")
+        self.code = code
+        self.holder = holder
+
+
+def taken_message(code: str, holder: Department) -> str:
+    return gettext("事项编码“%(code)s”已用于%(department)s的事项清单，事项编码全区唯一，请换一个编码") % {
+        "code": code, "department": holder.name}
+
+
+def codes_held_elsewhere(department: Department, codes: Iterable[str]) -> dict[str, Department]:
+    """Return those of ``codes`` that another department holds, each with that department."""
+    return {held.code: held.department
+            for held in ItemCode.objects.filter(code__in=set(codes)).exclude(department=department)
+            .select_related("department")}
+
+
+def hold_codes(department: Department, codes: Iterable[str]) -> None:
+    """Register ``codes`` to the department; raise CodeTaken if another department holds one.
+
+    Call it in the transaction that saves the items. Two departments registering
+    one code at once: the unique code lets only one insert through, and the
+    other is refused here.
+    """
+    codes = set(codes)
+    taken = codes_held_elsewhere(department, codes)
+    if not taken:
+        own = set(ItemCode.objects.filter(department=department, code__in=codes).values_list("code", flat=True))
+        try:
+            with transaction.atomic():
+                ItemCode.objects.bulk_create([ItemCode(code=c, department=department) for c in sorted(codes - own)])
+        except IntegrityError:
+            taken = codes_held_elsewhere(department, codes)
+            if not taken:
+                raise
+    if taken:
+        code = min(taken)
+        raise CodeTaken(code, taken[code])
+
+
+def release_codes(department: Department, codes: Iterable[str]) -> None:
+    """Let go of those of ``codes`` that no version of the department's list has any more."""
+    codes = set(codes)
+    kept = set(InspectionItem.objects.filter(item_list__department=department, code__in=codes)
+               .values_list("code", flat=True))
+    ItemCode.objects.filter(department=department, code__in=codes - kept).delete()
 
 
 def _actor_text(actor: Any) -> str:
@@ -77,7 +130,7 @@ def draft_for(department: Department, actor: Any) -> ItemList:
 
 
 def check_publishable(item_list: ItemList) -> list[str]:
-    """Return why a list cannot be published (R1: no check without a legal basis)."""
+    """Return why a list cannot be published (R1: no check without a legal basis; codes unique in the district)."""
     problems = []
     items = list(item_list.items.all())
     if not items:
@@ -87,6 +140,8 @@ def check_publishable(item_list: ItemList) -> list[str]:
             problems.append(f"事项 {item.code} 没有抽查依据，不能公布 / item {item.code} has no legal basis")
         if not item.methods:
             problems.append(f"事项 {item.code} 没有抽查方式 / item {item.code} has no method")
+    taken = codes_held_elsewhere(item_list.department, [item.code for item in items])
+    problems += [taken_message(code, holder) for code, holder in sorted(taken.items())]
     return problems
 
 
@@ -97,6 +152,8 @@ def publish(item_list: ItemList, actor: Any, note: str = "") -> ItemList:
         problems = check_publishable(item_list)
         if problems:
             raise ListError("；".join(problems))
+        # A draft made before codes were registered (or filled by hand) registers them now.
+        hold_codes(item_list.department, item_list.items.values_list("code", flat=True))
         previous = ItemList.current(item_list.department)
         item_list.status = ListStatus.PUBLISHED
         item_list.published_at = timezone.now()
@@ -116,6 +173,7 @@ def edit_item(item_list: ItemList, code: str, values: dict[str, Any], actor: Any
     """Add or change an item of a draft."""
     with transaction.atomic():
         item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
+        hold_codes(item_list.department, [code])
         item, created = InspectionItem.objects.update_or_create(item_list=item_list, code=code,
                                                                 defaults=values)
         record(actor, "item_edit", "item_list", f"{item_list.department.code}/v{item_list.version}",
@@ -127,6 +185,7 @@ def remove_item(item_list: ItemList, code: str, actor: Any) -> None:
     with transaction.atomic():
         item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
         item_list.items.filter(code=code).delete()
+        release_codes(item_list.department, [code])
         record(actor, "item_remove", "item_list", f"{item_list.department.code}/v{item_list.version}",
                {"code": code})
 
@@ -150,6 +209,7 @@ def publish_changes(department: Department, items: list[dict[str, Any]], actor: 
         if ItemList.objects.filter(department=department, status=ListStatus.DRAFT).exists():
             raise ListError(f"部门 {department.code} 有未公布的草稿，请先公布或放弃 / department "
                             f"{department.code} has an unpublished draft: publish or discard it first")
+        hold_codes(department, [v["code"] for v in items])
         draft = draft_for(department, actor)
         for values in items:
             InspectionItem.objects.update_or_create(
@@ -162,9 +222,10 @@ def discard(item_list: ItemList, actor: Any) -> None:
     with transaction.atomic():
         item_list = _locked_draft(item_list, "已公布的版本不能删除 / a published version is never deleted")
         label = f"{item_list.department.code}/v{item_list.version}"
-        items = item_list.items.count()
+        codes = list(item_list.items.values_list("code", flat=True))
         item_list.delete()
-        record(actor, "item_list_discard", "item_list", label, {"items": items})
+        release_codes(item_list.department, codes)
+        record(actor, "item_list_discard", "item_list", label, {"items": len(codes)})
 
 
 @dataclass(frozen=True)
@@ -197,13 +258,24 @@ def diff(old: ItemList | None, new: ItemList | None) -> list[Change]:
 
 
 def published_items(codes: list[str] | None = None) -> dict[str, tuple[str, InspectionItem]]:
-    """Return the items of every department's current list, by code: (department code, item)."""
+    """Return the items of every department's current list, by code: (department code, item).
+
+    A code on two departments' lists (published before codes were unique across
+    the district) is the item of the department that holds the code.
+    """
     result: dict[str, tuple[str, InspectionItem]] = {}
+    shared: dict[str, list[tuple[str, InspectionItem]]] = {}
     for department in Department.objects.all():
         current = ItemList.current(department)
         if current is None:
             continue
         for item in current.items.all():
             if codes is None or item.code in codes:
+                if item.code in result:
+                    shared.setdefault(item.code, [result[item.code]]).append((department.code, item))
                 result[item.code] = (department.code, item)
+    if shared:
+        holders = dict(ItemCode.objects.filter(code__in=shared).values_list("code", "department__code"))
+        for code, found in shared.items():
+            result[code] = next((f for f in found if f[0] == holders.get(code)), result[code])
     return result

@@ -107,6 +107,32 @@ class InspectionItem(models.Model):
         return [str(Method(m).label) if m in Method.values else m for m in self.methods]
 
 
+class ItemCode(models.Model):
+    """The department that holds an item code (事项编码登记): a code is unique across the district.
+
+    Every item is looked up by its code alone (plans, tasks, results, history
+    records, inspectors' items), so a code names one department's item. A
+    department holds a code from the first time it is saved on one of its lists,
+    draft or published, and keeps it while any version of its list has it (a
+    published version is kept for ever); another department's list may not use
+    it. The unique code makes two departments taking one code at once fail in
+    the database, not only in the check before.
+    """
+
+    code = models.CharField(_("事项编码"), max_length=64, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="item_codes",
+                                   verbose_name=_("部门"))
+    held_since = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("事项编码登记")
+        verbose_name_plural = _("事项编码登记")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.department_id}"
+
+
 class HistoryRecord(models.Model):
     """An inspection done elsewhere or before the system (已有检查记录).
 

@@ -70,9 +70,13 @@ def item_edit(request: AuthedRequest, code: str, item_code: str | None = None) -
     initial = {"code": item.code, **item.values()} if item else {"category": "general"}
     form = ItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        lists.edit_item(item_list, form.cleaned_data["code"], form.values(), request.user)
-        messages.success(request, "已保存到草稿 / saved to the draft")
-        return redirect("catalog:draft", code=code)
+        try:
+            lists.edit_item(item_list, form.cleaned_data["code"], form.values(), request.user)
+        except lists.CodeTaken as taken:
+            form.add_error("code", str(taken))
+        else:
+            messages.success(request, "已保存到草稿 / saved to the draft")
+            return redirect("catalog:draft", code=code)
     return render(request, "catalog/item_form.html", {"form": form, "department": department, "item": item})
 
 

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from stdnum.cn import uscc as uscc_check
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -165,6 +166,10 @@ class Importer:
     label = ""
     columns: Sequence[Column] = ()
     key = ""
+    # Whether a department's upload may use this importer: its check() then refuses
+    # every row that would create or change another department's record. Deny by
+    # default: without it only the coordinator (or the command line) imports the kind.
+    department_scoped = False
 
     def __init__(self, department: Department | None = None):
         # When set, every row must belong to this department (a department
@@ -413,7 +418,17 @@ class EntityImporter(Importer):
 
 
 class InspectorImporter(Importer):
+    """Inspectors, keyed by certificate number; a department imports only its own.
+
+    A department's upload may create inspectors of its department and change
+    those already in it; a row whose certificate number belongs to another
+    department's inspector is refused (moving an inspector between departments
+    is the coordinator's), both when the row is checked and again, under lock,
+    just before the batch is written.
+    """
+
     kind, label, key = "inspectors", "执法检查人员", "cert_no"
+    department_scoped = True
     columns = (
         Column("cert_no", "执法证号", True),
         Column("name", "姓名", True),
@@ -424,11 +439,27 @@ class InspectorImporter(Importer):
         Column("conflicts", "回避对象", parse=parse_uscc_list, default=None),
     )
 
-    def prepare(self):
+    def prepare(self) -> None:
         self.departments = dict(Department.objects.values_list("code", "pk"))
+        # A department's upload: the other departments' certificate numbers, and each row's number.
+        self.others: dict[str, str] = {}
+        self.row_of: dict[str, int] = {}
+        if self.department is not None:
+            self.others = dict(Inspector.objects.exclude(department=self.department)
+                               .values_list("cert_no", "department__name"))
+
+    def _not_ours(self, number: int, cert_no: str, department: str) -> RowError:
+        return RowError(number, "cert_no", gettext(
+            "执法证号“%(cert_no)s”是%(department)s的执法检查人员，只能导入本部门的人员；"
+            "调整其他部门的人员请联系区协调办") % {"cert_no": cert_no, "department": department})
 
     def check(self, number, values):
         errors = super().check(number, values)
+        cert_no = values.get("cert_no")
+        if cert_no and self.department is not None:
+            self.row_of[cert_no] = number
+            if cert_no in self.others:
+                errors.append(self._not_ours(number, cert_no, self.others[cert_no]))
         code = values.pop("department", None)
         if code is not None:
             department_id = self.departments.get(code)
@@ -440,7 +471,23 @@ class InspectorImporter(Importer):
             values["department_id"] = department_id
         return errors
 
+    def _lock_own(self, rows: list[dict[str, Any]]) -> None:
+        """Lock the batch's existing inspectors; refuse the file if one is another department's now.
+
+        The rows were checked against the inspectors as they were when the file
+        was opened; the coordinator may have moved one since.
+        """
+        moved = (Inspector.objects.select_for_update(of=("self",))
+                 .filter(cert_no__in=[r["cert_no"] for r in rows]).exclude(department=self.department)
+                 .values_list("cert_no", "department__name"))
+        first = min(moved, key=lambda m: self.row_of.get(m[0], 1), default=None)
+        if first is not None:
+            error = self._not_ours(self.row_of.get(first[0], 1), *first)
+            raise ImportRefused(error.message, column=error.column, row=error.row)
+
     def write(self, rows):
+        if self.department is not None:
+            self._lock_own(rows)
         created, updated, unchanged = _upsert_keys(
             Inspector, "cert_no", rows, ["name", "department_id", "status", "cert_expires_on", "items"]
         )
@@ -515,6 +562,10 @@ def run_import(
     """Import one file of ``kind``; return the outcome. Nothing is written unless every row is good."""
     importer = IMPORTERS[kind](department)
     outcome = Outcome(kind=kind, file_name=file_name, sha256=file_sha256(stream))
+    if department is not None and not importer.department_scoped:
+        outcome.add_errors([RowError(1, "file", gettext("只有区协调办可以导入%(label)s，部门不能导入")
+                                     % {"label": importer.label})])
+        return outcome
     try:
         with transaction.atomic():
             _import_rows(importer, stream, file_name, outcome, progress)

@@ -1,14 +1,18 @@
 """The selected list of a draw for people, and the printable draw certificate (抽取证明).
 
 Shared by the draw's pages and the plan's archive (入卷归档), which puts the same
-certificate in its ZIP.
+certificate in its ZIP. The PDF is rendered once per draw and kept in Django's
+default storage (``certificates/``): the public page serves the stored bytes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment
@@ -27,12 +31,43 @@ def selected(c: Commitment) -> list[dict[str, Any]]:
             for n, s in enumerate(record["selected"], 1)]
 
 
-def certificate_pdf(plan: Plan, c: Commitment) -> bytes:
-    """Render the draw certificate of a drawn commitment as an A4 PDF with CJK fonts."""
-    html = render_to_string("draws/certificate.html", {
-        "plan": plan, "c": c, "record": c.record_data(), "result": selected(c),
-        "witnesses": c.witnesses.all(), "participants": plan.participants.select_related("department"),
-    })
+def render_certificate(plan: Plan, c: Commitment) -> bytes:
+    """Render the draw certificate of a drawn commitment as an A4 PDF with CJK fonts.
+
+    An official document, stored once and served to everyone: always in Chinese,
+    whatever the language of the visitor who asked for it first.
+    """
+    with translation.override("zh-hans"):
+        html = render_to_string("draws/certificate.html", {
+            "plan": plan, "c": c, "record": c.record_data(), "result": selected(c),
+            "witnesses": c.witnesses.all(), "participants": plan.participants.select_related("department"),
+        })
     from weasyprint import HTML
 
     return HTML(string=html).write_pdf()
+
+
+def certificate_name(c: Commitment) -> str:
+    """Return the certificate's name in the storage: the commitment's id and value.
+
+    The value (random, public once committed) keeps a certificate from being served for
+    another draw that reuses the id, as a database made again beside old files would.
+    """
+    return f"certificates/draw-{c.pk}-{c.commitment}.pdf"
+
+
+def certificate_pdf(plan: Plan, c: Commitment) -> bytes:
+    """Return the draw certificate of a drawn commitment: stored bytes, rendered on the first call only.
+
+    Two first requests at once both render; the storage keeps the first file saved, and
+    the other's copy (saved under another name) is deleted.
+    """
+    name = certificate_name(c)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    pdf = render_certificate(plan, c)
+    saved = default_storage.save(name, ContentFile(pdf))
+    if saved != name:
+        default_storage.delete(saved)
+    return pdf

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_variables
 
 from spotcheck import draw
 from spotcheck.audit.log import actor_name, record
@@ -126,6 +127,7 @@ def overlap_warning(other: Plan, items: Sequence[str]) -> str:
     ) % {"number": other.number, "name": other.name, "items": "、".join(items)}
 
 
+@sensitive_variables()  # the server secret: hidden, with the frames it calls, in error reports
 def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entropy_source: str = "",
            reason: str = "") -> CommitResult:
     """Freeze frame, pool and parameters, make the secret, publish the commitment. Side effect: audit entry.
@@ -205,6 +207,7 @@ class DrawResult:
     warnings: list[str]
 
 
+@sensitive_variables()  # the server secret: hidden, with the frames it calls, in error reports
 def _inputs(c: Commitment) -> dict[str, Any]:
     inspectors, conflicts = pool_from_text(c.pool_text)
     plan = c.plan
@@ -224,6 +227,7 @@ def _inputs(c: Commitment) -> dict[str, Any]:
     }
 
 
+@sensitive_variables()  # the server secret: hidden, with the frames it calls, in error reports
 def _make_record(c: Commitment, entropy: str, drawn_at: str) -> dict[str, Any]:
     """Draw by the version the commitment was made under; a failed draw gives a failure record."""
     inputs = _inputs(c)
@@ -248,6 +252,7 @@ def check_ceremony(c: Commitment, witnesses: Sequence[tuple[str, str, str]], now
                           f" / the entropy comes from witnesses: at least {least} must be recorded")
 
 
+@sensitive_variables()  # the server secret: hidden, with the frames it calls, in error reports
 def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str, str]] = ()) -> DrawResult:
     """Draw with the public entropy: one draw per commitment, all or nothing.
 

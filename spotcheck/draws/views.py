@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from spotcheck import draw
@@ -95,6 +96,7 @@ def _operator(request: AuthedRequest, plan: Plan) -> None:
 
 @require_POST
 @staff
+@sensitive_variables()  # the commitment made here holds the server secret
 def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Freeze frame, pool and parameters and publish the commitment (lead department's administrator)."""
     plan = plan_for_user(request, pk)
@@ -119,6 +121,7 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
 
 @roles(Role.COORDINATOR, Role.DEPT_ADMIN, Role.DEPT_HEAD, Role.INSPECTOR, Role.WITNESS)
+@sensitive_variables()  # the draw run here reads the server secret
 def ceremony(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The draw ceremony, for a projector: commitment, witnesses, entropy, then every ticket.
 

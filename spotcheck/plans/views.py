@@ -6,8 +6,9 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, gettext_lazy
@@ -24,6 +25,9 @@ from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan,
 from spotcheck.plans.selectors import waiting_for
 
 PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
+
+# Rows of a drawn plan's selected list per public page.
+SELECTED_PAGE = 100
 
 
 def visible_plans(user) -> QuerySet[Plan]:
@@ -216,7 +220,17 @@ def public_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
     plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATES), pk=pk)
     items = published_items(plan.items)
+    context = public_draw_context(plan)
+    # The selected list, a page at a time, found by a fragment of a name or a code.
+    wanted = request.GET.get("q", "").strip()[:100]
+    chosen = [s for s in context["result"] or ()
+              if not wanted or wanted.upper() in s["entity"] or wanted in (s["name"] or "")]
+    paging = QueryDict(mutable=True)
+    if wanted:
+        paging["q"] = wanted
     return render(request, "plans/public_detail.html", {
         "plan": plan, "participants": plan.participants.select_related("department"),
-        "items": [(code, items.get(code)) for code in plan.items], **public_draw_context(plan),
+        "items": [(code, items.get(code)) for code in plan.items], **context,
+        "page": Paginator(chosen, SELECTED_PAGE).get_page(request.GET.get("page")),
+        "selected_query": wanted, "selected_paging": paging.urlencode(),
     })
