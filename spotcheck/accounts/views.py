@@ -14,6 +14,7 @@ from spotcheck.audit.models import AuditHead
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.inspections.models import Task
 from spotcheck.plans.models import Plan, PlanStatus
+from spotcheck.plans.selectors import waiting_for
 
 
 class LoginView(auth_views.LoginView):
@@ -51,5 +52,6 @@ def home(request: AuthedRequest) -> HttpResponseBase:
     if user.role == Role.INSPECTOR and user.inspector_id:
         context["tasks"] = (Task.objects.filter(members__inspector_id=user.inspector_id)
                             .select_related("plan", "entity", "entity__region").order_by("-created_at")[:50])
+    context.update(waiting_for(user))
     context["head"] = AuditHead.current()
     return render(request, "accounts/home.html", context)

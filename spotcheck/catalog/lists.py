@@ -84,9 +84,34 @@ def _next_version(department: Department) -> int:
     return (last.version if last else 0) + 1
 
 
+def _lock_department(department: Department) -> None:
+    """Take the department's row lock: one change of its list versions at a time.
+
+    Two requests that both find no draft would otherwise both make one (the second fails
+    on the one-draft constraint on PostgreSQL). ``no_key`` lets rows that refer to the
+    department (items, inspectors) still be written meanwhile.
+    """
+    Department.objects.select_for_update(no_key=True).filter(pk=department.pk).first()
+
+
+def _locked_draft(item_list: ItemList, refusal: str) -> ItemList:
+    """Return the list's row re-read under a lock; refuse unless it is still a draft.
+
+    An object loaded before another request published or discarded the draft must not
+    change (or delete) the published version (issue #12, lost updates).
+    """
+    fresh = ItemList.objects.select_for_update().filter(pk=item_list.pk).first()
+    if fresh is None:
+        raise ListError(gettext("草稿已被放弃，请刷新页面"))
+    if fresh.status != ListStatus.DRAFT:
+        raise ListError(refusal)
+    return fresh
+
+
 def draft_for(department: Department, actor: Any) -> ItemList:
     """Return the department's draft, making one from the current published list if needed."""
     with transaction.atomic():
+        _lock_department(department)
         draft = ItemList.objects.select_for_update().filter(department=department,
                                                             status=ListStatus.DRAFT).first()
         if draft:
@@ -123,9 +148,7 @@ def check_publishable(item_list: ItemList) -> list[str]:
 def publish(item_list: ItemList, actor: Any, note: str = "") -> ItemList:
     """Freeze a draft as the department's current list; refuse an item without a legal basis."""
     with transaction.atomic():
-        item_list = ItemList.objects.select_for_update().get(pk=item_list.pk)
-        if item_list.status != ListStatus.DRAFT:
-            raise ListError("已公布的版本不能再修改 / a published version cannot change")
+        item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
         problems = check_publishable(item_list)
         if problems:
             raise ListError("；".join(problems))
@@ -148,9 +171,8 @@ def publish(item_list: ItemList, actor: Any, note: str = "") -> ItemList:
 
 def edit_item(item_list: ItemList, code: str, values: dict[str, Any], actor: Any) -> InspectionItem:
     """Add or change an item of a draft."""
-    if item_list.status != ListStatus.DRAFT:
-        raise ListError("已公布的版本不能再修改 / a published version cannot change")
     with transaction.atomic():
+        item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
         hold_codes(item_list.department, [code])
         item, created = InspectionItem.objects.update_or_create(item_list=item_list, code=code,
                                                                 defaults=values)
@@ -160,9 +182,8 @@ def edit_item(item_list: ItemList, code: str, values: dict[str, Any], actor: Any
 
 
 def remove_item(item_list: ItemList, code: str, actor: Any) -> None:
-    if item_list.status != ListStatus.DRAFT:
-        raise ListError("已公布的版本不能再修改 / a published version cannot change")
     with transaction.atomic():
+        item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
         item_list.items.filter(code=code).delete()
         release_codes(item_list.department, [code])
         record(actor, "item_remove", "item_list", f"{item_list.department.code}/v{item_list.version}",
@@ -175,35 +196,36 @@ def publish_changes(department: Department, items: list[dict[str, Any]], actor: 
 
     Returns (created, updated, unchanged) and the new version (or None).
     """
-    current = ItemList.current(department)
-    existing = {i.code: i.values() for i in current.items.all()} if current else {}
-    created = sum(1 for v in items if v["code"] not in existing)
-    updated = sum(1 for v in items if v["code"] in existing
-                  and existing[v["code"]] != {f: v[f] for f in ITEM_FIELDS})
-    unchanged = len(items) - created - updated
-    if not created and not updated:
-        return (0, 0, unchanged), None
-    if ItemList.objects.filter(department=department, status=ListStatus.DRAFT).exists():
-        raise ListError(f"部门 {department.code} 有未公布的草稿，请先公布或放弃 / department "
-                        f"{department.code} has an unpublished draft: publish or discard it first")
-    hold_codes(department, [v["code"] for v in items])
-    draft = draft_for(department, actor)
-    for values in items:
-        InspectionItem.objects.update_or_create(
-            item_list=draft, code=values["code"], defaults={f: values[f] for f in ITEM_FIELDS})
-    return (created, updated, unchanged), publish(draft, actor, note)
+    with transaction.atomic():
+        _lock_department(department)  # the current version read here is the one the new one follows
+        current = ItemList.current(department)
+        existing = {i.code: i.values() for i in current.items.all()} if current else {}
+        created = sum(1 for v in items if v["code"] not in existing)
+        updated = sum(1 for v in items if v["code"] in existing
+                      and existing[v["code"]] != {f: v[f] for f in ITEM_FIELDS})
+        unchanged = len(items) - created - updated
+        if not created and not updated:
+            return (0, 0, unchanged), None
+        if ItemList.objects.filter(department=department, status=ListStatus.DRAFT).exists():
+            raise ListError(f"部门 {department.code} 有未公布的草稿，请先公布或放弃 / department "
+                            f"{department.code} has an unpublished draft: publish or discard it first")
+        hold_codes(department, [v["code"] for v in items])
+        draft = draft_for(department, actor)
+        for values in items:
+            InspectionItem.objects.update_or_create(
+                item_list=draft, code=values["code"], defaults={f: values[f] for f in ITEM_FIELDS})
+        return (created, updated, unchanged), publish(draft, actor, note)
 
 
 def discard(item_list: ItemList, actor: Any) -> None:
     """Throw away a draft (a published version is never deleted)."""
-    if item_list.status != ListStatus.DRAFT:
-        raise ListError("已公布的版本不能删除 / a published version is never deleted")
     with transaction.atomic():
+        item_list = _locked_draft(item_list, "已公布的版本不能删除 / a published version is never deleted")
         label = f"{item_list.department.code}/v{item_list.version}"
         codes = list(item_list.items.values_list("code", flat=True))
         item_list.delete()
         release_codes(item_list.department, codes)
-        record(actor, "item_list_discard", "item_list", label, {})
+        record(actor, "item_list_discard", "item_list", label, {"items": len(codes)})
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.access import AuthedRequest, may_write_department, public, staff
@@ -110,9 +111,22 @@ def publish(request: AuthedRequest, code: str) -> HttpResponseBase:
 @require_POST
 @staff
 def discard(request: AuthedRequest, code: str) -> HttpResponseBase:
+    """Throw the draft away once the box "I confirm" is ticked (the strict CSP allows no script dialog)."""
     item_list = _draft_for_write(request, code)
-    lists.discard(item_list, request.user)
-    messages.info(request, "已放弃草稿 / draft discarded")
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, gettext("请勾选“我确认放弃草稿”后再放弃；草稿没有改动"))
+        return redirect("catalog:draft", code=code)
+    # A version number comes back after a discard: the page names the draft it showed by its id.
+    shown = request.POST.get("draft")
+    if shown and shown != str(item_list.pk):
+        messages.error(request, gettext("您看到的草稿已不是当前草稿，请核对后再放弃"))
+        return redirect("catalog:draft", code=code)
+    try:
+        lists.discard(item_list, request.user)
+    except lists.ListError as exc:
+        messages.error(request, str(exc))
+        return redirect("catalog:draft", code=code)
+    messages.info(request, gettext("已放弃草稿第 %(version)s 版") % {"version": item_list.version})
     return redirect("catalog:manage")
 
 

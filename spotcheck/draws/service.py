@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from spotcheck import draw
@@ -26,6 +27,7 @@ from spotcheck.directory.imports import insert_rows
 from spotcheck.directory.models import Entity, Inspector
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
 from spotcheck.inspections.models import Task, TaskMember
+from spotcheck.plans.frame import scopes_overlap
 from spotcheck.plans.framedata import floor_problem, frame_for
 from spotcheck.plans.models import Plan, PlanStatus
 
@@ -77,10 +79,57 @@ def entropy_warning(entropy: str, by_witnesses: bool) -> str | None:
 
 MIN_DICE_ROLLS = 20
 
+# The key of the PostgreSQL advisory lock that makes the commitments of one year take turns.
+COMMIT_LOCK = 0x5C07
+
+
+@dataclass
+class CommitResult:
+    commitment: Commitment
+    warnings: list[str]
+
+
+def _commits_take_turns(year: int) -> None:
+    """Wait for any other commitment of the year to finish, so that each sees the ones before it.
+
+    On SQLite every write transaction starts by taking the database's write lock, which does
+    it already; on PostgreSQL a transaction-level advisory lock keyed by the year does.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COMMIT_LOCK, year])
+
+
+def overlapping_plans(plan: Plan) -> list[tuple[Plan, list[str]]]:
+    """Return the other plans of the year committed and not yet drawn that share an item and scope with
+    ``plan``, each with the items in common.
+
+    R3 counts drawn tasks only (``already_inspected``, ``frequency_cap``): until one of two such
+    plans is drawn, neither frame excludes the other's selections, and one entity can be
+    drawn by both for the same item (docs/rules.md R3, "Plans committed at the same time").
+    """
+    items = set(plan.items)
+    found = []
+    others = (Plan.objects.filter(year=plan.year, status=PlanStatus.COMMITTED).exclude(pk=plan.pk)
+              .only("number", "name", "items", "scope").order_by("pk"))
+    for other in others:
+        common = sorted(items & set(other.items))
+        if common and scopes_overlap(plan.scope or {}, other.scope or {}):
+            found.append((other, common))
+    return found
+
+
+def overlap_warning(other: Plan, items: Sequence[str]) -> str:
+    return gettext(
+        "提醒：计划“%(number)s”（%(name)s）已固定抽取范围但尚未抽取，与本计划年度相同、有相同的抽查事项"
+        "（%(items)s）且抽查范围重叠。两次抽取互不知道对方抽中的市场主体，同一市场主体可能就同一事项被两个计划"
+        "抽中；抽取后请核对两个计划的抽中名单，避免重复检查。"
+    ) % {"number": other.number, "name": other.name, "items": "、".join(items)}
+
 
 @sensitive_variables()  # the server secret: hidden, with the frames it calls, in error reports
 def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entropy_source: str = "",
-           reason: str = "") -> Commitment:
+           reason: str = "") -> CommitResult:
     """Freeze frame, pool and parameters, make the secret, publish the commitment. Side effect: audit entry.
 
     The commitment names the planned draw time (in the future; now when not given)
@@ -89,6 +138,8 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entr
     commitment must say why the pool or the parameters changed (``reason``).
     The secret comes from ``secrets`` (draw.new_secret) and is stored for the draw
     only; the audit entry, the page and the command output carry the commitment.
+    The warnings name the other plans committed and not yet drawn that could draw the
+    same entity for the same item (``overlapping_plans``); the audit entry keeps them.
     """
     now = timezone.now()
     if planned_draw_at is not None and planned_draw_at <= now:
@@ -98,6 +149,7 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entr
     # The frame is built before the plan's row is locked: reading the directory takes a while.
     frame = frame_for(plan, day=timezone.localdate())
     with transaction.atomic():
+        _commits_take_turns(plan.year)
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.APPROVED:
             raise DrawRefused(f"只有已批准的计划才能固定抽取范围（当前：{plan.get_status_display()}）"
@@ -130,12 +182,18 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entr
         plan.status = PlanStatus.COMMITTED
         plan.save(update_fields=["status", "updated_at"])
         summary = commitment.public_summary()
-        record(actor, "draw_commit", "plan", plan.number, {
+        details = {
             k: summary[k] for k in ("attempt", "spec", "commitment", "frame_digest", "pool_digest", "params_digest",
                                     "frame_count", "pool_count", "strata", "team_size", "required_departments",
                                     "capacity", "planned_draw_at", "entropy_source", "reason")
-        })
-    return commitment
+        }
+        overlaps = overlapping_plans(plan)
+        warnings = [overlap_warning(other, items) for other, items in overlaps]
+        if overlaps:
+            details["overlapping_plans"] = [other.number for other, _ in overlaps]
+            details["warnings"] = warnings
+        record(actor, "draw_commit", "plan", plan.number, details)
+    return CommitResult(commitment, warnings)
 
 
 def live_commitment(plan: Plan) -> Commitment | None:

@@ -110,12 +110,14 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
                 messages.error(request, f"{label}：{error}" if label else str(error))
         return redirect("plans:detail", pk=pk)
     try:
-        c = commit(plan, request.user, form.cleaned_data["planned_draw_at"], form.entropy_source(),
-                   form.cleaned_data["reason"])
+        result = commit(plan, request.user, form.cleaned_data["planned_draw_at"], form.entropy_source(),
+                        form.cleaned_data["reason"])
     except DrawRefused as exc:
         messages.error(request, exc.message)
         return redirect("plans:detail", pk=pk)
-    messages.success(request, f"已公布承诺值 {c.commitment[:16]}…")
+    messages.success(request, f"已公布承诺值 {result.commitment.commitment[:16]}…")
+    for warning in result.warnings:
+        messages.warning(request, warning)
     return redirect("draws:ceremony", pk=pk)
 
 

@@ -6,7 +6,7 @@ reads the database into these shapes; the draw freezes the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -103,6 +103,22 @@ def in_scope(entity: EntityFacts, plan: PlanFacts) -> bool:
         and (not plan.industries or entity.industry in plan.industries)
         and (not plan.entity_types or entity.entity_type in plan.entity_types)
     )
+
+
+SCOPE_KEYS = ("regions", "industries", "entity_types")
+
+
+def scopes_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Return whether one entity can be in both scopes (plan files' ``scope``: an empty list is all).
+
+    A scope is the conjunction of its lists, so the scopes overlap when every list of one
+    shares a value with the other's, or either is unrestricted.
+    """
+    for key in SCOPE_KEYS:
+        mine, theirs = set(a.get(key) or ()), set(b.get(key) or ())
+        if mine and theirs and not mine & theirs:
+            return False
+    return True
 
 
 def build_frame(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from spotcheck.accounts.models import Role
@@ -124,6 +125,41 @@ class Plan(models.Model):
         }
 
     # --- Transitions -----------------------------------------------------------------
+    #
+    # Each transition re-reads the plan's row under a lock inside its transaction and checks
+    # the state of that fresh row, not of this object: two pages loaded before either acted
+    # would otherwise both pass the check (a lost update, issue #12). Only the fields a
+    # transition changes are written, and copied back onto this object.
+
+    def _locked(self, *states: str) -> Plan:
+        """Return the plan's row re-read under a lock, in one of ``states`` and as this object saw it.
+
+        Refused (409) when the plan was deleted, is in another state, or changed since this
+        object was loaded. Call inside the transition's transaction. On SQLite
+        ``select_for_update`` does nothing, but the transaction itself starts by taking the
+        write lock (IMMEDIATE).
+        """
+        fresh = Plan.objects.select_for_update().filter(pk=self.pk).first()
+        if fresh is None:
+            raise WorkflowError(gettext("计划“%(number)s”已被删除，请刷新页面") % {"number": self.number})
+        if fresh.status not in states:
+            allowed = "、".join(str(PlanStatus(s).label) for s in states)
+            if fresh.status != self.status:
+                # Someone else changed the plan after this page or object was loaded.
+                raise WorkflowError(
+                    gettext("计划已被他人改为“%(now)s”，此操作只能在“%(allowed)s”状态下进行，请刷新页面后再试")
+                    % {"now": fresh.get_status_display(), "allowed": allowed})
+            fresh._require(*states)
+        if self.updated_at is not None and fresh.updated_at != self.updated_at:
+            # Same state, other content: withdrawn, edited and submitted again since loaded.
+            raise WorkflowError(gettext("计划在您打开后已被修改，请刷新页面查看后再操作"))
+        return fresh
+
+    def _save_changed(self, fresh: Plan, *fields: str) -> None:
+        """Write ``fields`` of the locked row (and the time of the change), and copy them onto this object."""
+        fresh.save(update_fields=[*fields, "updated_at"])
+        for name in (*fields, "updated_at"):
+            setattr(self, name, getattr(fresh, name))
 
     def _require(self, *states: str) -> None:
         if self.status not in states:
@@ -135,25 +171,29 @@ class Plan(models.Model):
     def _is_lead(self, user: Any, *roles: str) -> bool:
         return user is not None and user.role in roles and user.department_id == self.lead_department_id
 
+    def is_author(self, user: Any) -> bool:
+        """Return whether ``user`` wrote the plan (a plan made on the command line has no author)."""
+        return user is not None and self.author_id is not None and self.author_id == getattr(user, "pk", None)
+
     def submit(self, user: Any) -> None:
         """Send the plan for approval (lead department's administrator). Side effect: audit entry."""
         with transaction.atomic():
-            self._require(PlanStatus.DRAFT)
-            if user is not None and not self._is_lead(user, Role.DEPT_ADMIN):
+            fresh = self._locked(PlanStatus.DRAFT)
+            if user is not None and not fresh._is_lead(user, Role.DEPT_ADMIN):
                 raise WorkflowError("只有牵头部门的管理员可以提交 / only the lead department's administrator may submit", 403)
-            self.status = PlanStatus.SUBMITTED
-            self.submitted_at = timezone.now()
-            self.save(update_fields=["status", "submitted_at", "updated_at"])
+            fresh.status = PlanStatus.SUBMITTED
+            fresh.submitted_at = timezone.now()
+            self._save_changed(fresh, "status", "submitted_at")
             record(user, "plan_submit", "plan", self.number, {"status": self.status})
 
     def confirm(self, user: Any, department: Department) -> None:
         """Confirm a joint plan for one participating department (its administrator or head)."""
         with transaction.atomic():
-            self._require(PlanStatus.DRAFT, PlanStatus.SUBMITTED)
+            fresh = self._locked(PlanStatus.DRAFT, PlanStatus.SUBMITTED)
             if user is not None and not (user.role in (Role.DEPT_ADMIN, Role.DEPT_HEAD)
                                          and user.department_id == department.pk):
                 raise WorkflowError("只能由该部门的管理员或负责人确认 / only that department may confirm", 403)
-            updated = self.participants.filter(department=department, confirmed_at__isnull=True).update(
+            updated = fresh.participants.filter(department=department, confirmed_at__isnull=True).update(
                 confirmed_at=timezone.now(), confirmed_by_name=actor_name(user))
             if not updated:
                 raise WorkflowError("该部门不参与本计划或已确认 / that department is not in the plan or has confirmed")
@@ -162,34 +202,60 @@ class Plan(models.Model):
     def approve(self, user: Any) -> None:
         """Approve (经本单位负责人批准): a head of the lead department who did not write the plan."""
         with transaction.atomic():
-            self._require(PlanStatus.SUBMITTED)
+            fresh = self._locked(PlanStatus.SUBMITTED)
             if user is not None:
-                if not self._is_lead(user, Role.DEPT_HEAD):
+                if not fresh._is_lead(user, Role.DEPT_HEAD):
                     raise WorkflowError("只有牵头部门负责人可以批准 / only a head of the lead department may approve", 403)
-                if self.author_id == user.pk:
+                if fresh.author_id == user.pk:
                     raise WorkflowError("编制人不能批准自己的计划 / the author of a plan may not approve it", 403)
-            missing = self.unconfirmed()
+            missing = fresh.unconfirmed()
             if missing:
                 raise WorkflowError("以下参与部门尚未确认：" + "、".join(d.name for d in missing)
                                     + " / participating departments have not confirmed: "
                                     + ", ".join(d.code for d in missing))
-            self.status = PlanStatus.APPROVED
-            self.approved_at = timezone.now()
-            self.approved_by_name = actor_name(user)
-            self.save(update_fields=["status", "approved_at", "approved_by_name", "updated_at"])
+            fresh.status = PlanStatus.APPROVED
+            fresh.approved_at = timezone.now()
+            fresh.approved_by_name = actor_name(user)
+            self._save_changed(fresh, "status", "approved_at", "approved_by_name")
             record(user, "plan_approve", "plan", self.number, {"status": self.status})
 
     def return_to_draft(self, user: Any, reason: str) -> None:
         """Send a submitted plan back to its author (lead department's head), with a reason."""
         with transaction.atomic():
-            self._require(PlanStatus.SUBMITTED)
-            if not self._is_lead(user, Role.DEPT_HEAD):
+            fresh = self._locked(PlanStatus.SUBMITTED)
+            if not fresh._is_lead(user, Role.DEPT_HEAD):
                 raise WorkflowError("只有牵头部门负责人可以退回 / only a head of the lead department may return it", 403)
             if not reason.strip():
                 raise WorkflowError("请说明退回理由 / give a reason", 400)
-            self.status = PlanStatus.DRAFT
-            self.save(update_fields=["status", "updated_at"])
+            fresh.status = PlanStatus.DRAFT
+            self._save_changed(fresh, "status")
             record(user, "plan_return", "plan", self.number, {"reason": reason.strip()})
+
+    def withdraw(self, user: Any) -> None:
+        """Take a submitted plan back to draft before it is approved (its author). Side effect: audit entry."""
+        with transaction.atomic():
+            fresh = self._locked(PlanStatus.SUBMITTED)
+            if not fresh.is_author(user):
+                raise WorkflowError(gettext("只有计划的编制人可以撤回"), 403)
+            fresh.status = PlanStatus.DRAFT
+            self._save_changed(fresh, "status")
+            record(user, "plan_withdraw", "plan", self.number, {"status": self.status})
+
+    def delete_draft(self, user: Any) -> None:
+        """Delete a draft (its author); nothing submitted, approved or committed is ever deleted.
+
+        Side effect: an audit entry that keeps the plan's number, name and content. The
+        number is not given again (the counter only goes up).
+        """
+        with transaction.atomic():
+            fresh = self._locked(PlanStatus.DRAFT)
+            if not fresh.is_author(user):
+                raise WorkflowError(gettext("只有计划的编制人可以删除草稿"), 403)
+            if fresh.commitments.exists() or fresh.tasks.exists():  # a draft never has them; never lose them
+                raise WorkflowError(gettext("已固定过抽取范围的计划不能删除"))
+            details = {"plan": fresh.pk, "number": fresh.number, **fresh.to_file()}
+            fresh.delete()
+            record(user, "plan_delete", "plan", self.number, details)
 
 
 class PlanDepartment(models.Model):
@@ -247,14 +313,14 @@ def create_plan(clean: dict[str, Any], user: Any) -> Plan:
 def update_plan(plan: Plan, clean: dict[str, Any], user: Any) -> Plan:
     """Change a draft; other departments must confirm the changed plan again."""
     with transaction.atomic():
-        plan._require(PlanStatus.DRAFT)
-        if clean["departments"][0] != plan.lead_department.code:
+        fresh = plan._locked(PlanStatus.DRAFT)
+        if clean["departments"][0] != fresh.lead_department.code:
             raise WorkflowError("不能更换牵头部门 / the lead department cannot change", 400)
-        if clean["year"] != plan.year:
+        if clean["year"] != fresh.year:
             raise WorkflowError("年度不能更改（计划编号按年度编排） / the year cannot change (it is in the number)", 400)
         for key in PLAN_FIELDS:
-            setattr(plan, key, clean[key])
-        plan.save()
+            setattr(fresh, key, clean[key])
+        plan._save_changed(fresh, *PLAN_FIELDS)
         departments = {d.code: d for d in Department.objects.filter(code__in=clean["departments"])}
         plan.participants.exclude(position=0).delete()
         PlanDepartment.objects.bulk_create([

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.access import AuthedRequest, public, roles, staff
@@ -21,6 +22,7 @@ from spotcheck.plans import spec
 from spotcheck.plans.forms import PlanForm
 from spotcheck.plans.framedata import preview, spec_context
 from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan, update_plan
+from spotcheck.plans.selectors import waiting_for
 
 PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
 
@@ -50,7 +52,7 @@ def plan_list(request: AuthedRequest) -> HttpResponseBase:
         plans = plans.filter(status=status)
     return render(request, "plans/list.html", {
         "plans": plans, "statuses": PlanStatus.choices, "status": status,
-        "may_create": request.user.role == Role.DEPT_ADMIN,
+        "may_create": request.user.role == Role.DEPT_ADMIN, **waiting_for(request.user),
     })
 
 
@@ -105,9 +107,12 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
     participants = list(plan.participants.select_related("department"))
     items = published_items(plan.items)
     lead = plan.lead_department_id == user.department_id
+    author = plan.is_author(user)
     actions = {
         "edit": plan.status == PlanStatus.DRAFT and lead and user.role == Role.DEPT_ADMIN,
         "submit": plan.status == PlanStatus.DRAFT and lead and user.role == Role.DEPT_ADMIN,
+        "delete": plan.status == PlanStatus.DRAFT and author,
+        "withdraw": plan.status == PlanStatus.SUBMITTED and author,
         "confirm": plan.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED)
         and user.role in (Role.DEPT_ADMIN, Role.DEPT_HEAD)
         and any(p.department_id == user.department_id and p.confirmed_at is None for p in participants),
@@ -117,7 +122,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
     }
     regions = dict(Region.objects.values_list("code", "name"))
     return render(request, "plans/detail.html", {
-        "plan": plan, "participants": participants, "actions": actions,
+        "plan": plan, "participants": participants, "actions": actions, "seen": plan.updated_at.isoformat(),
         "items": [(code, items.get(code)) for code in plan.items],
         "regions": [regions.get(c, c) for c in plan.scope.get("regions", [])],
         "preview": preview(plan) if plan.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED) else None,
@@ -128,13 +133,43 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
     })
 
 
+# What each action says when it is done: a joint department's confirmation is not a submission.
+STATUS_NOW = gettext_lazy("计划状态：%(status)s")
+DONE = {
+    "submit": STATUS_NOW,
+    "confirm": gettext_lazy("已确认参与联合抽查计划 %(number)s"),
+    "approve": STATUS_NOW,
+    "return": STATUS_NOW,
+    "withdraw": STATUS_NOW,
+    "delete": gettext_lazy("草稿计划 %(number)s 已删除"),
+}
+# Actions that need the box "I confirm" ticked in their form (the strict CSP allows no script dialog).
+CONFIRMED = {"withdraw": gettext_lazy("请勾选“我确认撤回”后再撤回"),
+             "delete": gettext_lazy("请勾选“我确认删除”后再删除")}
+
+
 @require_POST
 @staff
 def plan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponseBase:
-    """Make one workflow transition; a refused one says why and changes nothing."""
+    """Make one workflow transition; a refused one says why and changes nothing.
+
+    The form sends the version of the plan its page showed (``seen``): a plan changed since
+    is refused (409) rather than acted on unseen. The transition itself re-reads the plan
+    under a lock, so of two pages posting at once one wins and the other is refused.
+    """
     plan = plan_for_user(request, pk)
     user = request.user
+    if action not in DONE:
+        raise Http404
     try:
+        seen = request.POST.get("seen")
+        if seen and seen != plan.updated_at.isoformat():
+            raise WorkflowError(gettext("计划在您打开页面后已被修改，请查看修改后的内容再操作"))
+        if action in CONFIRMED:
+            if not plan.is_author(user):  # who may comes before what the form lacks
+                raise WorkflowError(gettext("只有计划的编制人可以撤回或删除计划"), 403)
+            if request.POST.get("confirm") != "yes":
+                raise WorkflowError(str(CONFIRMED[action]), 400)
         if action == "submit":
             plan.submit(user)
         elif action == "confirm":
@@ -143,14 +178,17 @@ def plan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponseBas
             plan.approve(user)
         elif action == "return":
             plan.return_to_draft(user, request.POST.get("reason", ""))
-        else:
-            raise Http404
+        elif action == "withdraw":
+            plan.withdraw(user)
+        elif action == "delete":
+            plan.delete_draft(user)
     except WorkflowError as exc:
         if exc.status == 403:
             raise PermissionDenied(exc.message) from None
-        messages.error(request, exc.message)
-        return redirect("plans:detail", pk=plan.pk)
-    messages.success(request, f"计划状态：{plan.get_status_display()} / plan is now {plan.status}")
+        return render(request, "plans/refused.html", {"plan": plan, "message": exc.message}, status=exc.status)
+    messages.success(request, DONE[action] % {"number": plan.number, "status": plan.get_status_display()})
+    if action == "delete":
+        return redirect("plans:list")
     return redirect("plans:detail", pk=plan.pk)
 
 

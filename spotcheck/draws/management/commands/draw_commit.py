@@ -38,19 +38,22 @@ class Command(SpotcheckCommand):
         if source.lower() in ("witnesses", "见证人"):
             source = ""
         try:
-            c = commit(plan, None, planned, source, options["reason"])
+            result = commit(plan, None, planned, source, options["reason"])
         except DrawRefused as exc:
             raise Refused(exc.message) from None
+        c = result.commitment
         summary = c.public_summary()
         data = {k: summary[k] for k in ("commitment", "frame_digest", "pool_digest", "params_digest",
                                         "frame_count", "pool_count", "spec", "strata", "team_size",
                                         "required_departments", "capacity", "planned_draw_at",
                                         "entropy_source")}
+        data["warnings"] = result.warnings
         capacity = "；".join(f"{d} {n}" for d, n in c.capacity.items())
         text = (f"已公布承诺 / committed: {c.commitment}\n"
                 f"抽查对象范围 frame: {c.frame_count} ({c.frame_digest})\n"
                 f"执法人员库 pool: {c.pool_count} ({c.pool_digest})\n"
                 f"抽取参数 params: {c.params_digest}（检查组 {c.team_size} 人；每人上限 {capacity}）\n"
                 f"计划抽取时间 planned: {timezone.localtime(c.planned_draw_at):%Y-%m-%d %H:%M}\n"
-                f"随机数来源 entropy source: {c.entropy_source or '现场见证人 / the witnesses present'}")
+                f"随机数来源 entropy source: {c.entropy_source or '现场见证人 / the witnesses present'}"
+                + "".join(f"\n提醒 / warning: {w}" for w in result.warnings))
         return self.result(data, text)
