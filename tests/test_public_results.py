@@ -369,7 +369,7 @@ def test_the_plan_page_shows_each_drawn_entitys_result_once_published(world, ano
     assert published[world["bad"].entity.uscc] == ["pending_action"]
     assert "发现问题待后续处理" in page
     assert sum(1 for s in response.context["result"] if not s["published"]) == len(published) - 2
-    assert "<td>—</td></tr>" in page
+    assert '<td data-label="检查结果">—</td></tr>' in page
 
 
 def test_the_portal_index_links_to_the_published_results(db, anonymous):
