@@ -212,3 +212,40 @@ def test_the_presentation_fills_a_projector_a_few_entries_at_a_time(browser, liv
     assert blocked == []  # the script is served, not inline
     projector.context.close()
     alice.context.close()
+
+
+@pytest.mark.parametrize("username", ["coordinator", "alice", "henry", "ian", "wanda", None])
+def test_the_navigation_fits_one_line_at_1280_and_folds_into_a_menu_on_a_phone(browser, live_server, personas,
+                                                                                 username):
+    def header_of(page):
+        return page.locator("header.site").bounding_box()
+
+    if username:
+        desk = _log_in(browser, live_server, username)
+        storage = desk.context.storage_state()
+    else:
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+        desk.goto(f"{live_server.url}/")
+        storage = None
+    desk.goto(f"{live_server.url}/")
+    links = desk.locator("header.site nav > a, header.site nav > details > summary")
+    tops = {round(box["y"]) for box in (links.nth(n).bounding_box() for n in range(links.count()))}
+    assert len(tops) == 1, tops  # every entry on one line
+    assert header_of(desk)["height"] <= 64
+    assert desk.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                storage_state=storage).new_page()
+    phone.goto(f"{live_server.url}/")
+    assert header_of(phone)["height"] <= 844 * 0.15  # at most 15% of the screen
+    assert not phone.is_visible("header.site nav")
+    phone.click("label.menu-button")
+    assert phone.is_visible("header.site nav")
+    if username:
+        phone.click("header.site details.drop summary")
+        phone.click("header.site .drop-panel >> text=检查结果公示")
+    else:
+        phone.click("header.site nav >> text=检查结果公示")
+    phone.wait_for_url("**/public/results/")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.context.close()
+    desk.context.close()

@@ -80,6 +80,7 @@ def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser
     assert "已录入" in page.inner_text("#task-status")
 
     head = test_browser._log_in(browser, live_server, "henry", phone=True)
+    head.click("label.menu-button")  # the phone's menu
     head.click("header >> text=结果审核")
     head.click(f"a[href='/tasks/{task.pk}/#review']")
     head.click("#approve")
@@ -95,6 +96,7 @@ def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser
     entity = task.entity
     public = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="zh-CN").new_page()
     public.goto(f"{live_server.url}/")
+    public.click("label.menu-button")  # the phone's menu
     public.click("header >> text=检查结果公示")
     public.fill("input[name=q]", entity.name[-4:])
     public.press("input[name=q]", "Enter")
