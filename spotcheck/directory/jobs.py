@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -97,10 +97,10 @@ class ProgressWriter:
             return
         meta = ImportJob._meta
         quote = self.own.ops.quote_name
-        fields = [meta.get_field(name) for name in values]
+        fields = [field for name in values if isinstance(field := meta.get_field(name), Field)]
         # Identifiers come from the model's own metadata, quoted; values are parameters.
         sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-            quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(meta.pk.column))
+            quote(meta.db_table), ", ".join(f"{quote(str(f.column))} = %s" for f in fields), quote("id"))
         params = [f.get_db_prep_save(values[f.name], self.own) for f in fields]
         with self.own.cursor() as cursor:
             cursor.execute(sql, [*params, self.job.pk])
