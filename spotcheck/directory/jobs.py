@@ -84,13 +84,13 @@ class ProgressWriter:
     def __init__(self, job: ImportJob):
         self.job = job
         self.own = None if connection.in_atomic_block else connections.create_connection(DEFAULT_DB_ALIAS)
-        self.last = 0.0
+        self.last: dict[str, float] = {}  # per figure: its first report is always written
 
     def save(self, force: bool = False, **values: Any) -> None:
-        now = time.monotonic()
-        if not force and now - self.last < 0.5:
+        now, figure = time.monotonic(), next(iter(values))
+        if not force and figure in self.last and now - self.last[figure] < 0.5:
             return
-        self.last = now
+        self.last[figure] = now
         values["heartbeat_at"] = timezone.now()
         if self.own is None:
             ImportJob.objects.filter(pk=self.job.pk).update(**values)
