@@ -84,11 +84,12 @@ def database_from_url(url: str) -> dict:
         if path != ":memory:":
             # A fresh clone has no data/ (git ignores it): SQLite cannot create the folder itself.
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": db["ENGINE"],
-            "NAME": path,
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-        }
+        options: dict[str, Any] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        if path != ":memory:":
+            # WAL: readers never wait for the writer (an import's write), and one writer waits
+            # for another up to "timeout" seconds. Not for a database in memory.
+            options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        return {"ENGINE": db["ENGINE"], "NAME": path, "OPTIONS": options}
     options = dict(db.get("OPTIONS", {}))
     # The socket folder and port given in the query are the connection's host and port.
     host = db["HOST"] or str(options.pop("host", ""))
@@ -268,6 +269,9 @@ SPOTCHECK: dict[str, Any] = {
     "attachment_max_mb": env_int("SPOTCHECK_ATTACHMENT_MAX_MB", 10),  # photos and PDFs of results
     # An upload with more rows than this runs as a background task.
     "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),
+    # A running import job whose worker has not written its heartbeat (with its progress) for
+    # this many minutes is marked failed and its upload removed.
+    "import_stale_minutes": env_int("SPOTCHECK_IMPORT_STALE_MINUTES", 10),
     # Hostile files (spotcheck.lib.tabular): an upload's size, checked before it is read; the
     # rows of one file, counted as they are read; what an .xlsx may decompress to.
     "upload_max_mb": env_int("SPOTCHECK_UPLOAD_MAX_MB", 50),

@@ -233,11 +233,13 @@ def test_a_second_render_that_lost_the_race_leaves_no_copy(drawn, monkeypatch):
 def test_sqlite_urls_relative_absolute_and_in_memory(tmp_path):
     relative = database_from_url("sqlite:///data/x.sqlite3")
     assert relative["ENGINE"] == "django.db.backends.sqlite3" and relative["NAME"] == "data/x.sqlite3"
-    assert relative["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    assert relative["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20,
+                                   "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     target = tmp_path / "new folder" / "x.sqlite3"
     absolute = database_from_url(f"sqlite:///{target.as_posix()}")
     assert absolute["NAME"] == target.as_posix() and target.parent.is_dir()  # the folder is made
-    assert database_from_url("sqlite:///:memory:")["NAME"] == ":memory:"
+    memory = database_from_url("sqlite:///:memory:")
+    assert memory["NAME"] == ":memory:" and "init_command" not in memory["OPTIONS"]  # no WAL in memory
 
 
 def test_postgres_urls_with_password_host_and_port():

@@ -1,15 +1,20 @@
 """All-or-nothing imports of the directories (spec/interfaces.md, Import files).
 
-Each import validates every row and writes in batches inside one transaction;
-if any row is bad, the transaction is rolled back, so nothing is written, and
-every bad row is reported as ``row N, column: reason``. Importing a key again
-updates the record. One audit entry records who imported which file (its
-SHA-256) and the counts.
+Each import runs in two passes. The first reads and checks every row without
+holding the database's write lock (other requests, logins included, keep
+writing meanwhile), and stages the good rows in a temporary file; every bad
+row is reported as ``row N, column: reason`` and then nothing is written. The
+second pass writes the staged rows in batches inside one short transaction:
+all or nothing, so a failure (or a killed worker) mid-write leaves no row
+behind. Importing a key again updates the record. One audit entry records who
+imported which file (its SHA-256) and the counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle  # noqa: S403 - only for the rows this import stages in its own temporary file
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -528,10 +533,6 @@ def register(importer: type[Importer]) -> type[Importer]:
     return importer
 
 
-class _Rollback(Exception):
-    pass
-
-
 class ImportRefused(Exception):
     """Raised by an importer's write or finish: the file is refused as a whole."""
 
@@ -558,51 +559,60 @@ def run_import(
     *,
     department: Department | None = None,
     progress: Progress | None = None,
+    writing: Progress | None = None,
 ) -> Outcome:
-    """Import one file of ``kind``; return the outcome. Nothing is written unless every row is good."""
+    """Import one file of ``kind``; return the outcome. Nothing is written unless every row is good.
+
+    ``progress(rows checked, total)`` is called during the first pass (no transaction is
+    open), ``writing(rows written, total)`` during the write, inside its transaction.
+    """
     importer = IMPORTERS[kind](department)
     outcome = Outcome(kind=kind, file_name=file_name, sha256=file_sha256(stream))
     if department is not None and not importer.department_scoped:
         outcome.add_errors([RowError(1, "file", gettext("只有区协调办可以导入%(label)s，部门不能导入")
                                      % {"label": importer.label})])
         return outcome
-    try:
-        with transaction.atomic():
-            _import_rows(importer, stream, file_name, outcome, progress)
+    with tempfile.TemporaryFile() as staged:
+        try:
+            _check_rows(importer, stream, file_name, outcome, staged, progress)
             if not outcome.ok:
-                raise _Rollback
-            created, updated, unchanged = importer.finish(actor)
-            outcome.created += created
-            outcome.updated += updated
-            outcome.unchanged += unchanged
-            record(actor, f"import_{kind}", "import", outcome.sha256, {
-                "file": file_name, "sha256": outcome.sha256, "rows": outcome.rows,
-                "created": outcome.created, "updated": outcome.updated,
-                "unchanged": outcome.unchanged,
-                "department": department.code if department else None,
-                **importer.audit_details(),
-            })
-    except _Rollback:
-        pass
-    except TableError as exc:
-        outcome.add_errors(exc.errors)
-    except ImportRefused as exc:
-        outcome.add_errors([exc.error])
+                return outcome
+            with transaction.atomic():
+                _write_rows(importer, staged, outcome, writing)
+                created, updated, unchanged = importer.finish(actor)
+                outcome.created += created
+                outcome.updated += updated
+                outcome.unchanged += unchanged
+                record(actor, f"import_{kind}", "import", outcome.sha256, {
+                    "file": file_name, "sha256": outcome.sha256, "rows": outcome.rows,
+                    "created": outcome.created, "updated": outcome.updated,
+                    "unchanged": outcome.unchanged,
+                    "department": department.code if department else None,
+                    **importer.audit_details(),
+                })
+        except TableError as exc:
+            outcome.add_errors(exc.errors)
+        except ImportRefused as exc:
+            outcome.add_errors([exc.error])
+        if not outcome.ok:
+            outcome.created = outcome.updated = outcome.unchanged = 0
     return outcome
 
 
-def _import_rows(importer: Importer, stream: IO[bytes], file_name: str, outcome: Outcome,
-                 progress: Progress | None) -> None:
+def _check_rows(importer: Importer, stream: IO[bytes], file_name: str, outcome: Outcome,
+                staged: IO[bytes], progress: Progress | None) -> None:
+    """First pass, outside any transaction: read and check every row, stage the good ones.
+
+    Once a row is bad nothing more is staged (nothing will be written), but every row is
+    still checked so that all the errors are reported.
+    """
     rows, total = read_rows(stream, file_name, importer.columns)
     importer.prepare()
     batch: list[dict[str, Any]] = []
 
-    def flush() -> None:
+    def stage() -> None:
         if batch and outcome.ok:
-            created, updated, unchanged = importer.write(batch)
-            outcome.created += created
-            outcome.updated += updated
-            outcome.unchanged += unchanged
+            pickle.dump(batch, staged, protocol=pickle.HIGHEST_PROTOCOL)
         batch.clear()
 
     for number, values, errors in rows:
@@ -615,9 +625,27 @@ def _import_rows(importer: Importer, stream: IO[bytes], file_name: str, outcome:
         if outcome.ok:
             batch.append(values)
         if len(batch) >= BATCH:
-            flush()
-            if progress:
-                progress(outcome.rows, max(total, outcome.rows))
-    flush()
+            stage()
+        if progress and outcome.rows % BATCH == 0:
+            progress(outcome.rows, max(total, outcome.rows))
+    stage()
     if progress:
         progress(outcome.rows, outcome.rows)
+
+
+def _write_rows(importer: Importer, staged: IO[bytes], outcome: Outcome, writing: Progress | None) -> None:
+    """Second pass, inside the caller's transaction: write the staged batches."""
+    staged.seek(0)
+    written = 0
+    while True:
+        try:
+            batch = pickle.load(staged)  # noqa: S301 - written by _check_rows of this import
+        except EOFError:
+            break
+        created, updated, unchanged = importer.write(batch)
+        outcome.created += created
+        outcome.updated += updated
+        outcome.unchanged += unchanged
+        written += len(batch)
+        if writing:
+            writing(written, outcome.rows)

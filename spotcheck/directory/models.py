@@ -209,8 +209,11 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices,
                               default=JobStatus.QUEUED)
+    # Rows checked (first pass) and rows written (second pass), and when the worker last said so.
     done = models.PositiveIntegerField(default=0)
+    written = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -224,7 +227,12 @@ class ImportJob(models.Model):
     def percent(self) -> int:
         if self.status in (JobStatus.DONE, JobStatus.REFUSED):
             return 100
-        return min(100, self.done * 100 // self.total) if self.total else 0
+        # Checking the rows is the first half of the bar, writing them the second.
+        return min(100, (self.done + self.written) * 50 // self.total) if self.total else 0
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.status == JobStatus.FAILED and self.result.get("interrupted"))
 
     @property
     def finished(self) -> bool:

@@ -25,7 +25,7 @@ from spotcheck.audit.log import record
 from spotcheck.directory.exports import download, english, entity_table, inspector_table
 from spotcheck.directory.forms import ConflictForm, EntitySearchForm, UploadForm
 from spotcheck.directory.imports import IMPORTERS
-from spotcheck.directory.jobs import start_import
+from spotcheck.directory.jobs import fail_stale_jobs, start_import
 from spotcheck.directory.models import (
     Conflict,
     ConflictStatus,
@@ -185,6 +185,7 @@ def import_upload(request: AuthedRequest, kind: str) -> HttpResponseBase:
 
 
 def _job_for(request: AuthedRequest, pk: int) -> ImportJob:
+    fail_stale_jobs()  # a job whose worker is gone shows as interrupted, not running forever
     job = get_object_or_404(ImportJob, pk=pk)
     if job.created_by_id != request.user.pk and not request.user.is_coordinator:
         raise Http404
