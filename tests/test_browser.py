@@ -249,3 +249,33 @@ def test_the_navigation_fits_one_line_at_1280_and_folds_into_a_menu_on_a_phone(b
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     phone.context.close()
     desk.context.close()
+
+
+def test_the_public_record_of_a_draw_reads_on_a_phone(browser, live_server, district):
+    from django.urls import reverse
+
+    from tests.test_plan_form_browser import NO_SIDEWAYS_SCROLL, UNLABELLED_CELLS
+    from tests.test_results import drawn
+
+    plan = drawn(strata={"general": {"ratio": "1"}, "foreign": {"ratio": "1"}, "heightened": {"ratio": "1"}},
+                 capacity=100, honour_exemptions=False)
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    blocked: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
+    page.goto(f"{live_server.url}{reverse('portal:plan', args=[plan.pk])}")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL) and page.evaluate(UNLABELLED_CELLS) == 0
+    rows = page.locator("#selected ~ .table-wrap tbody tr")
+    assert rows.count() == min(100, plan.tasks.count())  # a page at a time
+    # A long hash: shortened, whole on demand.
+    first = page.locator(".hash-short").first
+    assert "…" in first.locator("code").first.inner_text()
+    first.locator("summary").click()
+    assert len(first.locator("details code").inner_text()) == 64
+    # The search box finds one entity.
+    task = plan.tasks.order_by("order").last()
+    page.fill("#selected-q", task.entity.uscc)
+    page.press("#selected-q", "Enter")
+    page.wait_for_url("**q=*")
+    assert rows.count() == 1 and task.entity.uscc in rows.first.inner_text()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL) and blocked == []
+    page.context.close()

@@ -223,6 +223,20 @@ def test_csv_export_has_a_bom_chinese_headers_and_the_current_filter(many, anony
     assert len(lines) == 8 and all("区卫生健康委" in line and "未按规定公示应当公示的信息" in line for line in lines[1:])
 
 
+def test_exports_stay_chinese_in_an_english_page_and_give_codes_with_a_switch(many, anonymous):
+    anonymous.cookies["django_language"] = "en"
+    url = reverse("public_results:export", args=["csv"])
+    chinese = b"".join(anonymous.get(url, {"department": "WJW"}).streaming_content).decode("utf-8-sig").splitlines()
+    assert chinese[0].startswith("记录编号") and "未按规定公示应当公示的信息" in chinese[1]
+    english = b"".join(anonymous.get(url, {"department": "WJW", "lang": "en"}).streaming_content)
+    lines = english.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("id,uscc,name,plan,department") and ",disclosure_violation," in lines[1]
+    xlsx = anonymous.get(reverse("public_results:export", args=["xlsx"]), {"department": "WJW"})
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.title == "检查结果公示"
+
+
 def test_exports_are_formula_safe(world, anonymous):
     Entity.objects.filter(pk=world["good"].entity_id).update(name="=HYPERLINK(\"http://x\",\"嘉陵\")")
     data = b"".join(anonymous.get(reverse("public_results:export", args=["csv"]),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, F, QuerySet, Window
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from spotcheck.catalog.models import HistoryRecord, InspectionItem, ListStatus
 from spotcheck.directory.exports import safe_cell
@@ -189,9 +189,26 @@ EXPORT_HEADER = ["记录编号", "统一社会信用代码", "市场主体名称
                  "检查日期", "检查结果", "后续处置", "公示日期", "更正的记录编号", "更正原因", "已被更正"]
 
 
-def export_rows(results: QuerySet[Result]) -> Iterator[list[Any]]:
-    """Yield the export's rows of the searched results (formula-safe cells), a chunk at a time."""
-    categories, follow_ups = dict(Category.choices), dict(FollowUp.choices)
+# The same columns with English keys, and codes for values (an export asked for with ?lang=en).
+EXPORT_KEYS = ["id", "uscc", "name", "plan", "department", "item_code", "item_name", "inspected_on", "category",
+               "follow_up", "published_on", "corrects", "correction_reason", "corrected"]
+
+
+def export_rows(results: QuerySet[Result], in_english: bool = False) -> Iterator[list[Any]]:
+    """Yield the export's rows of the searched results (formula-safe cells), a chunk at a time.
+
+    Chinese labels by default, whatever language is active when the rows are read (a
+    streamed response reads them after the view has returned); codes ``in_english``.
+    """
+    if in_english:
+        categories: dict[str, str] = {}
+        follow_ups: dict[str, str] = {}
+        yes, no = "yes", "no"
+    else:
+        with translation.override("zh-hans"):
+            categories = {code: str(label) for code, label in Category.choices}
+            follow_ups = {code: str(label) for code, label in FollowUp.choices}
+        yes, no = "是", "否"
     rows = results.values_list(
         "pk", "entity__uscc", "entity__name", "task__plan__number", "department__name", "item_code",
         "inspected_on", "category", "follow_up", "published_at", "corrects_id", "correction_reason", "entity_id")
@@ -204,8 +221,8 @@ def export_rows(results: QuerySet[Result]) -> Iterator[list[Any]]:
         for pk, uscc, name, number, dept, item, day, category, follow_up, published, corrects, reason, _ in chunk:
             yield [safe_cell(v) for v in (
                 pk, uscc, name, number, dept, item, names.get(item, ""), day.isoformat() if day else "",
-                str(categories.get(category, category)), str(follow_ups.get(follow_up, follow_up)),
-                local_day(published), corrects or "", reason, "是" if pk in corrected else "否")]
+                categories.get(category, category), follow_ups.get(follow_up, follow_up),
+                local_day(published), corrects or "", reason, yes if pk in corrected else no)]
         chunk.clear()
 
     for row in rows.iterator(chunk_size=2000):

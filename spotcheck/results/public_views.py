@@ -22,13 +22,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from spotcheck.accounts.access import public
-from spotcheck.directory.exports import write_table
+from spotcheck.directory.exports import english, write_table
 from spotcheck.directory.models import Entity
 from spotcheck.plans.models import Plan
 from spotcheck.results import credit
 from spotcheck.results.models import Category, Result
 from spotcheck.results.public import (
     EXPORT_HEADER,
+    EXPORT_KEYS,
     Found,
     credit_record,
     department_choices,
@@ -160,13 +161,13 @@ def results(request: HttpRequest) -> HttpResponseBase:
         "form": form, "page": page, "query": query.urlencode(), "rows": rows, "table_rows": table_rows(rows)})
 
 
-def _csv_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+def _csv_stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
     class Line:
         def write(self, text: str) -> str:
             return text
 
     writer = csv.writer(Line())
-    yield codecs.BOM_UTF8 + writer.writerow(EXPORT_HEADER).encode()
+    yield codecs.BOM_UTF8 + writer.writerow(header).encode()
     batch: list[str] = []
     for row in rows:
         batch.append(writer.writerow(row))
@@ -183,14 +184,16 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         raise Http404
     form, found = _searched(request)
     filename = f"published-results-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{fmt}"
-    rows = export_rows(found.results)
+    in_english = english(request)
+    rows = export_rows(found.results, in_english)
+    header = EXPORT_KEYS if in_english else EXPORT_HEADER
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(_csv_stream(header, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     # openpyxl writes a whole zip: build it in a temporary file, then stream the file.
     spool = tempfile.TemporaryFile()
-    write_table(spool, "xlsx", EXPORT_HEADER, rows, "检查结果公示")
+    write_table(spool, "xlsx", header, rows, "published results" if in_english else "检查结果公示")
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename)
 
