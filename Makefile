@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run smoke test lint typecheck migrations-check test-sqlite test-postgres bench clean messages
+.PHONY: prod prod-demo run smoke test lint typecheck migrations-check test-sqlite test-postgres bench clean messages
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ run: $(STAMP)
 	$(BIN)/spotcheck db_worker --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/spotcheck runserver $(HOST):$(PORT)
+
+# Production-like: gunicorn (several workers), WhiteNoise, PostgreSQL from DATABASE_URL, the worker,
+# DEBUG=0 (docs/deployment.md). prod-demo tries it here on a throwaway PostgreSQL with the demo district.
+prod: $(STAMP)
+	scripts/serve-production
+
+prod-demo: $(STAMP)
+	scripts/throwaway-postgres run env SPOTCHECK_DEMO=1 SPOTCHECK_CREATE_DATABASE=1 SECURE_SSL_REDIRECT=0 DEPLOY_CHECK_LEVEL=ERROR \
+		SPOTCHECK_DATA_DIR=$${SPOTCHECK_DATA_DIR:-data/prod-demo} scripts/serve-production
 
 # Prove `make run` on this checkout: a free port, a fresh data folder, two runs (used by .ci/run).
 smoke: $(STAMP)

@@ -138,6 +138,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app server itself (collected to STATIC_ROOT), compressed, before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spotcheck.lib.language.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -226,7 +228,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = DATA_DIR / "uploads"
+MEDIA_ROOT = Path(os.environ.get("SPOTCHECK_MEDIA_ROOT", DATA_DIR / "uploads"))
+# Uploads (attachments, certificates, import files) through Django's storage API: the file system by
+# default; several app servers share one folder (or set another backend here for object storage).
+# Static files are compressed once at collectstatic and served by WhiteNoise with long cache headers.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
 # An uploaded file above 5 MB is written to a temporary file, not held in memory; its size is
 # checked against SPOTCHECK["upload_max_mb"] before it is read. The other fields of a request
 # (not files) may not exceed 10 MB.
