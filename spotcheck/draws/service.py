@@ -158,7 +158,7 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entr
             raise DrawRefused("上一次抽取失败：请说明执法人员库或抽取参数为何改变（将与失败记录一同公布）"
                               " / the last draw failed: give the reason why the pool or the parameters changed")
         if not frame.rows:
-            raise DrawRefused("抽查对象范围为空，不能抽取 / the frame is empty and cannot be drawn")
+            raise DrawRefused(gettext("抽查对象范围为空，不能抽取"))
         rows = sorted(frame.rows)
         table = draw.strata_table(rows, plan.strata)
         check_floor(table)
@@ -274,8 +274,7 @@ def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str
         if c is None or not Commitment.objects.filter(pk=c.pk, status=CommitmentStatus.COMMITTED).update(
             status=CommitmentStatus.DRAWN, drawn_at=timezone.now()
         ):
-            raise DrawRefused("该计划没有待抽取的承诺（已抽取，或尚未固定范围） / this plan has no open "
-                              "commitment: it was drawn already, or is not committed")
+            raise DrawRefused(gettext("该计划没有待抽取的承诺（已抽取，或尚未固定范围）"))
         c.refresh_from_db()
         for name, capacity, organisation in witnesses:
             Witness.objects.create(commitment=c, name=name, capacity=capacity, organisation=organisation)
@@ -354,6 +353,6 @@ def published_record(plan: Plan, attempt: int | None = None) -> Commitment | Non
 def record_text(plan: Plan, attempt: int | None = None) -> str:
     c = published_record(plan, attempt)
     if c is None:
-        raise DrawRefused("该计划尚无公布的抽取记录 / this plan has no published draw record")
+        raise DrawRefused(gettext("该计划尚无公布的抽取记录"))
     return c.record
 

@@ -92,7 +92,7 @@ class CeremonyForm(forms.Form):
 
 def _operator(request: AuthedRequest, plan: Plan) -> None:
     if not (request.user.role == Role.DEPT_ADMIN and request.user.department_id == plan.lead_department_id):
-        raise PermissionDenied("只有牵头部门管理员可以操作抽取 / only the lead department's administrator runs the draw")
+        raise PermissionDenied(_("只有牵头部门管理员可以操作抽取"))
 
 
 @require_POST
