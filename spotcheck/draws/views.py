@@ -115,7 +115,7 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
     except DrawRefused as exc:
         messages.error(request, exc.message)
         return redirect("plans:detail", pk=pk)
-    messages.success(request, f"已公布承诺值 {result.commitment.commitment[:16]}…")
+    messages.success(request, translation.gettext("已公布承诺值 %(value)s…") % {"value": result.commitment.commitment[:16]})
     for warning in result.warnings:
         messages.warning(request, warning)
     return redirect("draws:ceremony", pk=pk)

@@ -164,9 +164,8 @@ class Plan(models.Model):
     def _require(self, *states: str) -> None:
         if self.status not in states:
             allowed = "、".join(str(PlanStatus(s).label) for s in states)
-            raise WorkflowError(
-                f"计划当前状态为“{self.get_status_display()}”，此操作只能在“{allowed}”状态下进行"
-                f" / the plan is {self.status}; this needs {', '.join(states)}")
+            raise WorkflowError(gettext("计划当前状态为“%(status)s”，此操作只能在“%(allowed)s”状态下进行")
+                                % {"status": self.get_status_display(), "allowed": allowed})
 
     def _is_lead(self, user: Any, *roles: str) -> bool:
         return user is not None and user.role in roles and user.department_id == self.lead_department_id
