@@ -179,7 +179,7 @@ def test_the_plan_page_shows_capacities_and_warns_when_a_department_cannot_staff
     plan = approved_plan(**joint, capacity={"WJW": 1})
     result = preview(plan)
     assert result.capacity["WJW"] == 1 and result.selected > 3
-    assert any("部门WJW只有3名可派人员" in p for p in result.problems)
+    assert any("区卫生健康委只有3名可派人员" in p for p in result.problems)  # named by name, not code
     page = login(personas["alice"]).get(reverse("plans:detail", args=[plan.pk])).content.decode()
     assert "WJW 1" in page and "不足以参加全部" in page
     default = approved_plan(**joint)

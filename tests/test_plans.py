@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -87,7 +88,8 @@ def test_bad_plans_are_refused(tmp_path, published, change, field):
         return
     assert code == 1, out
     assert field in [e["field"] for e in out["errors"]]
-    assert all(" / " in e["message"] for e in out["errors"])
+    # One language: a Chinese reason, no "中文 / English" pair.
+    assert all(" / " not in e["message"] and re.search("[\u4e00-\u9fff]", e["message"]) for e in out["errors"])
     assert Plan.objects.count() == 0
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext
 
 from spotcheck.accounts.models import STAFF_ROLES, Role, User
 
@@ -62,7 +63,7 @@ def roles(*allowed: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if getattr(request.user, "role", None) not in allowed:
-                raise PermissionDenied("您的角色无权访问此页面 / your role may not use this page")
+                raise PermissionDenied(gettext("您的角色无权访问此页面"))
             return view(request, *args, **kwargs)
 
         wrapper.access_rule = tuple(allowed)  # type: ignore[attr-defined]
@@ -97,7 +98,7 @@ class AccessRuleMiddleware:
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
         if rule_of(view) is None and view_path(view) not in FRAMEWORK_VIEWS:
-            raise PermissionDenied("此页面未声明访问规则 / this view states no access rule")
+            raise PermissionDenied(gettext("此页面未声明访问规则"))
 
 
 # --- Department scoping -------------------------------------------------------------
@@ -135,9 +136,9 @@ def get_for_user(
     try:
         obj = scope(queryset, user, field).get(**lookup)
     except ObjectDoesNotExist:
-        raise Http404("未找到 / not found") from None
+        raise Http404(gettext("未找到")) from None
     if write and not may_write_department(user, _department_id(obj, field)):
-        raise PermissionDenied("您只能查看，不能修改 / you may read but not change this")
+        raise PermissionDenied(gettext("您只能查看，不能修改"))
     return obj
 
 

@@ -17,7 +17,7 @@ class ThrottledLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("用户名或密码不正确 / wrong username or password"),
+        "invalid_login": _("用户名或密码不正确"),
         "throttled": _("登录失败次数过多，请在%(wait)s后再试。"),
     }
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from spotcheck.audit.models import GENESIS, AuditEntry, AuditHead, canonical_json
 
@@ -89,18 +90,17 @@ def verify_chain() -> ChainReport:
     for entry in _entries():
         position += 1
         if entry.seq != position:
-            return _bad(position, prev, f"序号应为{position}，实为{entry.seq}（条目缺失或被插入）"
-                        f" / expected sequence {position}, found {entry.seq} (entry missing or inserted)")
+            return _bad(position, prev, gettext("序号应为%(expected)s，实为%(found)s（条目缺失或被插入）")
+                        % {"expected": position, "found": entry.seq})
         if entry.prev_hash != prev:
-            return _bad(position, prev, "与前一条的链接断开（条目被改动或调换）"
-                        " / link to the previous entry broken (entry changed or reordered)")
+            return _bad(position, prev, gettext("与前一条的链接断开（条目被改动或调换）"))
         if entry.computed_hash() != entry.hash:
-            return _bad(position, prev, "内容与哈希不符（条目被篡改） / content does not match its hash (entry altered)")
+            return _bad(position, prev, gettext("内容与哈希不符（条目被篡改）"))
         prev = entry.hash
     head = AuditHead.current()
     if head.seq != position or head.hash != prev:
         return _bad(position + 1 if head.seq > position else position, prev,
-                    "链头与最后一条不符（末尾条目被删除） / the head does not match the last entry (entries removed at the end)")
+                    gettext("链头与最后一条不符（末尾条目被删除）"))
     return ChainReport(True, position, position, prev)
 
 

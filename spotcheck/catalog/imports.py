@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from spotcheck.catalog.lists import CodeTaken, publish_changes, taken_message
 from spotcheck.catalog.models import (
@@ -26,7 +27,7 @@ _methods = choice(_labels(Method), "抽查方式")
 def parse_methods(text: str) -> list[str]:
     methods = [_methods(part) for part in text.replace("；", ";").split(";") if part.strip()]
     if not methods:
-        raise ValueError("至少一种抽查方式 / give at least one method")
+        raise ValueError(_("至少一种抽查方式"))
     return list(dict.fromkeys(methods))
 
 
@@ -68,9 +69,9 @@ class ItemImporter(Importer):
         errors = super().check(number, values)
         code = values.get("department")
         if code is not None and code not in self.departments:
-            errors.append(RowError(number, "department", f"未知的部门代码“{code}” / unknown department"))
+            errors.append(RowError(number, "department", _("未知的部门代码“%(code)s”") % {"code": code}))
         elif self.department is not None and code != self.department.code:
-            errors.append(RowError(number, "department", "只能导入本部门的事项 / only your own department's items"))
+            errors.append(RowError(number, "department", _("只能导入本部门的事项")))
         department = self.departments.get(code or "")
         item_code = values.get("code")
         if item_code and department is not None:
@@ -92,7 +93,7 @@ class ItemImporter(Importer):
         for code, items in sorted(by_department.items()):
             try:
                 counts, version = publish_changes(self.departments[code], items, actor,
-                                                  note="文件导入 / imported from a file")
+                                                  note="文件导入")
             except CodeTaken as taken:  # taken by another department since the rows were checked
                 raise ImportRefused(taken.error.message, "code", self.row_of.get(taken.code, 1)) from None
             for i in range(3):
@@ -110,7 +111,7 @@ def _results(text: str) -> str:
     code = code_of(ResultCategory, text)
     if code is None:
         allowed = "、".join(f"{c}（{label}）" for c, label in ResultCategory.choices)
-        raise ValueError(f"未知的检查结果“{text}”，应为：{allowed} / unknown value {text!r}")
+        raise ValueError(_("未知的检查结果“%(value)s”，应为：%(allowed)s") % {"value": text, "allowed": allowed})
     return code
 
 
@@ -138,14 +139,13 @@ class HistoryImporter(Importer):
         if values.get("uscc"):
             values["uscc"] = values["uscc"].strip().upper()
             if values["uscc"] not in self.entities:
-                errors.append(RowError(number, "uscc", f"名录库中没有该市场主体“{values['uscc']}”"
-                                       " / no such entity in the directory"))
+                errors.append(RowError(number, "uscc", _("名录库中没有该市场主体“%(uscc)s”") % {"uscc": values["uscc"]}))
         if values.get("item") and values["item"] not in self.items:
-            errors.append(RowError(number, "item", f"未知的抽查事项编码“{values['item']}” / unknown item code"))
+            errors.append(RowError(number, "item", _("未知的抽查事项编码“%(code)s”") % {"code": values["item"]}))
         key = (values.get("uscc"), values.get("department"), values.get("item"), values.get("inspected_on"))
         if all(key):
             if key in self.keys:
-                errors.append(RowError(number, "uscc", "文件中重复的检查记录 / the same record twice in this file"))
+                errors.append(RowError(number, "uscc", _("文件中重复的检查记录")))
             self.keys.add(key)
         return errors
 

@@ -134,12 +134,12 @@ def check_publishable(item_list: ItemList) -> list[str]:
     problems = []
     items = list(item_list.items.all())
     if not items:
-        problems.append("清单中没有事项 / the list has no items")
+        problems.append(gettext("清单中没有事项"))
     for item in items:
         if not item.basis.strip():
-            problems.append(f"事项 {item.code} 没有抽查依据，不能公布 / item {item.code} has no legal basis")
+            problems.append(gettext("事项 %(code)s 没有抽查依据，不能公布") % {"code": item.code})
         if not item.methods:
-            problems.append(f"事项 {item.code} 没有抽查方式 / item {item.code} has no method")
+            problems.append(gettext("事项 %(code)s 没有抽查方式") % {"code": item.code})
     taken = codes_held_elsewhere(item_list.department, [item.code for item in items])
     problems += [taken_message(code, holder) for code, holder in sorted(taken.items())]
     return problems
@@ -148,7 +148,7 @@ def check_publishable(item_list: ItemList) -> list[str]:
 def publish(item_list: ItemList, actor: Any, note: str = "") -> ItemList:
     """Freeze a draft as the department's current list; refuse an item without a legal basis."""
     with transaction.atomic():
-        item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
+        item_list = _locked_draft(item_list, gettext("已公布的版本不能再修改"))
         problems = check_publishable(item_list)
         if problems:
             raise ListError("；".join(problems))
@@ -172,7 +172,7 @@ def publish(item_list: ItemList, actor: Any, note: str = "") -> ItemList:
 def edit_item(item_list: ItemList, code: str, values: dict[str, Any], actor: Any) -> InspectionItem:
     """Add or change an item of a draft."""
     with transaction.atomic():
-        item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
+        item_list = _locked_draft(item_list, gettext("已公布的版本不能再修改"))
         hold_codes(item_list.department, [code])
         item, created = InspectionItem.objects.update_or_create(item_list=item_list, code=code,
                                                                 defaults=values)
@@ -183,7 +183,7 @@ def edit_item(item_list: ItemList, code: str, values: dict[str, Any], actor: Any
 
 def remove_item(item_list: ItemList, code: str, actor: Any) -> None:
     with transaction.atomic():
-        item_list = _locked_draft(item_list, "已公布的版本不能再修改 / a published version cannot change")
+        item_list = _locked_draft(item_list, gettext("已公布的版本不能再修改"))
         item_list.items.filter(code=code).delete()
         release_codes(item_list.department, [code])
         record(actor, "item_remove", "item_list", f"{item_list.department.code}/v{item_list.version}",
@@ -207,8 +207,7 @@ def publish_changes(department: Department, items: list[dict[str, Any]], actor: 
         if not created and not updated:
             return (0, 0, unchanged), None
         if ItemList.objects.filter(department=department, status=ListStatus.DRAFT).exists():
-            raise ListError(f"部门 {department.code} 有未公布的草稿，请先公布或放弃 / department "
-                            f"{department.code} has an unpublished draft: publish or discard it first")
+            raise ListError(gettext("%(department)s有未公布的草稿，请先公布或放弃") % {"department": department.name})
         hold_codes(department, [v["code"] for v in items])
         draft = draft_for(department, actor)
         for values in items:
@@ -220,7 +219,7 @@ def publish_changes(department: Department, items: list[dict[str, Any]], actor: 
 def discard(item_list: ItemList, actor: Any) -> None:
     """Throw away a draft (a published version is never deleted)."""
     with transaction.atomic():
-        item_list = _locked_draft(item_list, "已公布的版本不能删除 / a published version is never deleted")
+        item_list = _locked_draft(item_list, gettext("已公布的版本不能删除"))
         label = f"{item_list.department.code}/v{item_list.version}"
         codes = list(item_list.items.values_list("code", flat=True))
         item_list.delete()

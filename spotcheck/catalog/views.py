@@ -21,7 +21,7 @@ def _department_for_write(request: AuthedRequest, code: str) -> Department:
     department = get_object_or_404(Department, code=code)
     if not may_write_department(request.user, department.pk):
         if request.user.department_id == department.pk:
-            raise PermissionDenied("您只能查看，不能修改 / you may read but not change this")
+            raise PermissionDenied(gettext("您只能查看，不能修改"))
         raise Http404
     return department
 
@@ -75,7 +75,7 @@ def item_edit(request: AuthedRequest, code: str, item_code: str | None = None) -
         except lists.CodeTaken as taken:
             form.add_error("code", str(taken))
         else:
-            messages.success(request, "已保存到草稿 / saved to the draft")
+            messages.success(request, gettext("已保存到草稿"))
             return redirect("catalog:draft", code=code)
     return render(request, "catalog/item_form.html", {"form": form, "department": department, "item": item})
 
@@ -104,7 +104,7 @@ def publish(request: AuthedRequest, code: str) -> HttpResponseBase:
     except lists.ListError as exc:
         messages.error(request, str(exc))
         return redirect("catalog:draft", code=code)
-    messages.success(request, f"已公布第{item_list.version}版 / version {item_list.version} published")
+    messages.success(request, gettext("已公布第%(version)s版") % {"version": item_list.version})
     return redirect("portal:item_list", code=code)
 
 

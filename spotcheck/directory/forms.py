@@ -12,7 +12,7 @@ from spotcheck.directory.models import (
     EntityType,
     Region,
 )
-from spotcheck.lib.tabular import MB, TableError, check_table_file, chinese, upload_max_bytes
+from spotcheck.lib.tabular import MB, TableError, check_table_file, upload_max_bytes
 
 YES_NO_ANY = [("", _("不限")), ("1", _("是")), ("0", _("否"))]
 
@@ -63,7 +63,7 @@ class TableUploadForm(forms.Form):
         try:
             check_table_file(upload, upload.name or "", size=upload.size)
         except TableError as exc:
-            raise forms.ValidationError([chinese(e.message) for e in exc.errors]) from None
+            raise forms.ValidationError([e.message for e in exc.errors]) from None
         return upload
 
 

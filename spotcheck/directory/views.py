@@ -10,6 +10,7 @@ from django.http import Http404, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from spotcheck.accounts.access import (
@@ -126,7 +127,7 @@ def conflict_declare(request: AuthedRequest) -> HttpResponseBase:
     """Let an inspector declare a conflict of their own (回避); the administrator confirms it."""
     inspector = request.user.inspector
     if inspector is None:
-        raise PermissionDenied("您的账号未关联执法人员档案 / your account has no inspector record")
+        raise PermissionDenied(gettext("您的账号未关联执法人员档案"))
     form = ConflictForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("uscc", []):
@@ -142,9 +143,9 @@ def conflict_declare(request: AuthedRequest) -> HttpResponseBase:
             record(request.user, "conflict_declare", "inspector", inspector.cert_no,
                    {"uscc": conflict.uscc, "reason": conflict.reason})
     if created:
-        messages.success(request, "已申报回避，等待部门管理员确认 / declared; awaiting confirmation")
+        messages.success(request, gettext("已申报回避，等待部门管理员确认"))
     else:
-        messages.info(request, "该回避对象已存在 / this conflict is already on record")
+        messages.info(request, gettext("该回避对象已存在"))
     return redirect("directory:inspector_detail", cert_no=inspector.cert_no)
 
 
@@ -161,7 +162,7 @@ def conflict_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
             conflict.save(update_fields=["status", "confirmed_by"])
             record(request.user, "conflict_confirm", "inspector", conflict.inspector.cert_no,
                    {"uscc": conflict.uscc})
-    messages.success(request, "已确认回避 / conflict confirmed")
+    messages.success(request, gettext("已确认回避"))
     return redirect("directory:inspector_detail", cert_no=conflict.inspector.cert_no)
 
 
@@ -171,7 +172,7 @@ def import_upload(request: AuthedRequest, kind: str) -> HttpResponseBase:
     if kind not in IMPORTERS:
         raise Http404
     if request.user.role not in [str(r) for r in UPLOAD_ROLES[kind]]:
-        raise PermissionDenied("您的角色不能导入此类数据 / your role may not import this")
+        raise PermissionDenied(gettext("您的角色不能导入此类数据"))
     department = None if request.user.is_coordinator else request.user.department
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -73,8 +73,8 @@ def entropy_warning(entropy: str, by_witnesses: bool) -> str | None:
     rolls = sum(1 for ch in entropy if ch in "123456")
     if rolls >= MIN_DICE_ROLLS:
         return None
-    return (f"公开随机数只有{rolls}个骰子点数，少于{MIN_DICE_ROLLS}次（建议至少掷{MIN_DICE_ROLLS}次）"
-            f" / the entropy has {rolls} dice rolls, fewer than {MIN_DICE_ROLLS}")
+    return (gettext("公开随机数只有%(rolls)s个骰子点数，少于%(least)s次（建议至少掷%(least)s次）")
+            % {"rolls": rolls, "least": MIN_DICE_ROLLS})
 
 
 MIN_DICE_ROLLS = 20
@@ -143,8 +143,8 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entr
     """
     now = timezone.now()
     if planned_draw_at is not None and planned_draw_at <= now:
-        raise DrawRefused(f"计划抽取时间须晚于现在（{timezone.localtime(planned_draw_at):%Y-%m-%d %H:%M}已过）"
-                          " / the planned draw time must be in the future")
+        raise DrawRefused(gettext("计划抽取时间须晚于现在（%(time)s已过）")
+                          % {"time": f"{timezone.localtime(planned_draw_at):%Y-%m-%d %H:%M}"})
     entropy_source, reason = entropy_source.strip(), reason.strip()
     # The frame is built before the plan's row is locked: reading the directory takes a while.
     frame = frame_for(plan, day=timezone.localdate())
@@ -152,13 +152,12 @@ def commit(plan: Plan, actor: Any, planned_draw_at: datetime | None = None, entr
         _commits_take_turns(plan.year)
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.APPROVED:
-            raise DrawRefused(f"只有已批准的计划才能固定抽取范围（当前：{plan.get_status_display()}）"
-                              f" / only an approved plan can be committed (it is {plan.status})")
+            raise DrawRefused(gettext("只有已批准的计划才能固定抽取范围（当前：%(status)s）")
+                              % {"status": plan.get_status_display()})
         if plan.commitments.filter(status=CommitmentStatus.VOID).exists() and not reason:
-            raise DrawRefused("上一次抽取失败：请说明执法人员库或抽取参数为何改变（将与失败记录一同公布）"
-                              " / the last draw failed: give the reason why the pool or the parameters changed")
+            raise DrawRefused(gettext("上一次抽取失败：请说明执法人员库或抽取参数为何改变（将与失败记录一同公布）"))
         if not frame.rows:
-            raise DrawRefused("抽查对象范围为空，不能抽取 / the frame is empty and cannot be drawn")
+            raise DrawRefused(gettext("抽查对象范围为空，不能抽取"))
         rows = sorted(frame.rows)
         table = draw.strata_table(rows, plan.strata)
         check_floor(table)
@@ -244,12 +243,12 @@ def _make_record(c: Commitment, entropy: str, drawn_at: str) -> dict[str, Any]:
 def check_ceremony(c: Commitment, witnesses: Sequence[tuple[str, str, str]], now: datetime) -> None:
     """Refuse a draw that breaks the ceremony's promise (rules.md R5): too early, or unwitnessed."""
     if c.planned_draw_at and now < c.planned_draw_at:
-        raise DrawRefused(f"未到公布的抽取时间（{timezone.localtime(c.planned_draw_at):%Y-%m-%d %H:%M}），不能抽取"
-                          " / the draw cannot run before its announced time")
+        raise DrawRefused(gettext("未到公布的抽取时间（%(time)s），不能抽取")
+                          % {"time": f"{timezone.localtime(c.planned_draw_at):%Y-%m-%d %H:%M}"})
     least = settings.SPOTCHECK["min_witnesses"]
     if c.by_witnesses and len(witnesses) < least:
-        raise DrawRefused(f"承诺公布的随机数来源是现场见证人：至少需要{least}名见证人（姓名、身份、单位）"
-                          f" / the entropy comes from witnesses: at least {least} must be recorded")
+        raise DrawRefused(gettext("承诺公布的随机数来源是现场见证人：至少需要%(least)s名见证人（姓名、身份、单位）")
+                          % {"least": least})
 
 
 @sensitive_variables()  # the server secret: hidden, with the frames it calls, in error reports
@@ -274,8 +273,7 @@ def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str
         if c is None or not Commitment.objects.filter(pk=c.pk, status=CommitmentStatus.COMMITTED).update(
             status=CommitmentStatus.DRAWN, drawn_at=timezone.now()
         ):
-            raise DrawRefused("该计划没有待抽取的承诺（已抽取，或尚未固定范围） / this plan has no open "
-                              "commitment: it was drawn already, or is not committed")
+            raise DrawRefused(gettext("该计划没有待抽取的承诺（已抽取，或尚未固定范围）"))
         c.refresh_from_db()
         for name, capacity, organisation in witnesses:
             Witness.objects.create(commitment=c, name=name, capacity=capacity, organisation=organisation)
@@ -297,9 +295,8 @@ def run(plan: Plan, entropy: str, actor: Any, witnesses: Sequence[tuple[str, str
             c.status, c.void_reason, c.voided_at = CommitmentStatus.VOID, reason, timezone.now()
             c.save()
             Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.APPROVED)
-            refused = DrawRefused(f"抽取失败，承诺已作废，失败记录已公布；请调整执法人员库或参数后重新固定范围：{reason}"
-                                  " / the draw failed and its record is published; fix the pool or the "
-                                  "parameters and commit again", entity=result["failure"]["entity"])
+            refused = DrawRefused(gettext("抽取失败，承诺已作废，失败记录已公布；请调整执法人员库或参数后重新固定范围：%(reason)s")
+                                  % {"reason": reason}, entity=result["failure"]["entity"])
         else:
             _create_tasks(plan, c, result, actor)
             plan.status = PlanStatus.DRAWN
@@ -354,6 +351,6 @@ def published_record(plan: Plan, attempt: int | None = None) -> Commitment | Non
 def record_text(plan: Plan, attempt: int | None = None) -> str:
     c = published_record(plan, attempt)
     if c is None:
-        raise DrawRefused("该计划尚无公布的抽取记录 / this plan has no published draw record")
+        raise DrawRefused(gettext("该计划尚无公布的抽取记录"))
     return c.record
 

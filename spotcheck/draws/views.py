@@ -92,7 +92,7 @@ class CeremonyForm(forms.Form):
 
 def _operator(request: AuthedRequest, plan: Plan) -> None:
     if not (request.user.role == Role.DEPT_ADMIN and request.user.department_id == plan.lead_department_id):
-        raise PermissionDenied("只有牵头部门管理员可以操作抽取 / only the lead department's administrator runs the draw")
+        raise PermissionDenied(_("只有牵头部门管理员可以操作抽取"))
 
 
 @require_POST
@@ -115,7 +115,7 @@ def commit_view(request: AuthedRequest, pk: int) -> HttpResponseBase:
     except DrawRefused as exc:
         messages.error(request, exc.message)
         return redirect("plans:detail", pk=pk)
-    messages.success(request, f"已公布承诺值 {result.commitment.commitment[:16]}…")
+    messages.success(request, translation.gettext("已公布承诺值 %(value)s…") % {"value": result.commitment.commitment[:16]})
     for warning in result.warnings:
         messages.warning(request, warning)
     return redirect("draws:ceremony", pk=pk)

@@ -35,6 +35,8 @@ from pathlib import PurePath
 from typing import IO, Any
 from xml.etree import ElementTree
 
+from django.utils.translation import gettext as _
+
 CHUNK = 1 << 20
 TABLE_EXTENSIONS = (".csv", ".xlsx")
 MB = 1024 * 1024
@@ -82,11 +84,6 @@ class Column:
     parse: Callable[[str], Any] | None = None  # raises ValueError with a message
     default: Any = None
     max_length: int = MAX_CELL_CHARS  # characters; the model field's max_length
-
-
-def chinese(message: str) -> str:
-    """Return the Chinese part of a "中文 / English" message (what a page shows)."""
-    return message.split(" / ", 1)[0]
 
 
 def _file_error(message: str, row: int = 1) -> TableError:
@@ -168,34 +165,33 @@ def check_table_file(stream: IO[bytes], name: str, size: int | None = None) -> s
     """
     shown = _display(name)
     if size is not None and size > upload_max_bytes():
-        raise _file_error(f"文件“{shown}”为{_mb(size)}MB，超过{upload_max_bytes() // MB}MB的上限"
-                          f" / the file is larger than {upload_max_bytes() // MB} MB")
+        raise _file_error(_("文件“%(name)s”为%(size)sMB，超过%(limit)sMB的上限")
+                          % {"name": shown, "size": _mb(size), "limit": upload_max_bytes() // MB})
     kind = extension(name)
     if kind not in TABLE_EXTENSIONS:
-        raise _file_error(f"只接受 .csv 或 .xlsx 文件，“{shown}”不是（.xls 文件请在Excel中另存为 .xlsx）"
-                          " / only .csv and .xlsx files are accepted")
+        raise _file_error(_("只接受 .csv 或 .xlsx 文件，“%(name)s”不是（.xls 文件请在Excel中另存为 .xlsx）")
+                          % {"name": shown})
     stream.seek(0)
     head = stream.read(CHUNK)
     stream.seek(0)
     if not head:
-        raise _file_error(f"文件“{shown}”为空 / the file is empty")
+        raise _file_error(_("文件“%(name)s”为空") % {"name": shown})
     if kind == ".xlsx":
         check_xlsx(stream, name)
         return "xlsx"
     if head.startswith(b"PK\x03\x04"):
-        raise _file_error(f"文件“{shown}”是压缩包（可能是改了扩展名的XLSX），不是CSV文件"
-                          " / the file is a zip archive, not CSV")
+        raise _file_error(_("文件“%(name)s”是压缩包（可能是改了扩展名的XLSX），不是CSV文件") % {"name": shown})
     if b"\x00" in head:
         raise _binary(name)
     return "csv"
 
 
 def _binary(name: str) -> TableError:
-    return _file_error(f"文件“{_display(name)}”含有二进制内容，不是CSV文件 / the file holds binary data, not CSV")
+    return _file_error(_("文件“%(name)s”含有二进制内容，不是CSV文件") % {"name": _display(name)})
 
 
 def _not_xlsx(name: str, reason: str) -> TableError:
-    return _file_error(f"文件“{_display(name)}”不是有效的XLSX工作簿：{reason} / not a valid .xlsx workbook")
+    return _file_error(_("文件“%(name)s”不是有效的XLSX工作簿：%(reason)s") % {"name": _display(name), "reason": reason})
 
 
 def _zip_directory(stream: IO[bytes], name: str) -> tuple[int, int]:
@@ -209,7 +205,7 @@ def _zip_directory(stream: IO[bytes], name: str) -> tuple[int, int]:
     stream.seek(0)
     at = data.rfind(b"PK\x05\x06")
     if at < 0 or len(data) - at < 22:
-        raise _not_xlsx(name, "不是zip压缩包")
+        raise _not_xlsx(name, _("不是zip压缩包"))
     members, directory = struct.unpack("<10xHL6x", data[at:at + 22])
     end = size - tail + at  # where the end record starts in the file
     if end >= 20 + 56:
@@ -232,26 +228,26 @@ def check_xlsx(stream: IO[bytes], name: str) -> list[zipfile.ZipInfo]:
     shown = _display(name)
     members, directory = _zip_directory(stream, name)
     if members > MAX_MEMBERS or directory > MAX_DIRECTORY_BYTES:
-        raise _not_xlsx(name, f"压缩包内文件过多（上限{MAX_MEMBERS}个）")
+        raise _not_xlsx(name, _("压缩包内文件过多（上限%(limit)s个）") % {"limit": MAX_MEMBERS})
     try:
         with zipfile.ZipFile(stream) as archive:
             infos = archive.infolist()
     except Exception:  # any failure of zipfile on a hostile file is a refusal
-        raise _not_xlsx(name, "压缩包已损坏") from None
+        raise _not_xlsx(name, _("压缩包已损坏")) from None
     finally:
         stream.seek(0)
     if WORKBOOK not in {info.filename for info in infos}:
-        raise _not_xlsx(name, f"压缩包中没有工作簿（{WORKBOOK}）")
+        raise _not_xlsx(name, _("压缩包中没有工作簿（%(member)s）") % {"member": WORKBOOK})
     if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for info in infos):
-        raise _not_xlsx(name, "压缩方式不是XLSX所用的deflate")
+        raise _not_xlsx(name, _("压缩方式不是XLSX所用的deflate"))
     stream.seek(0, io.SEEK_END)
     archive_size = max(stream.tell(), 1)
     stream.seek(0)
     total = sum(info.file_size for info in infos)
     limit = max_unzipped_bytes()
     if total > limit:
-        raise _file_error(f"文件“{shown}”解压后为{_mb(total)}MB，超过解压后{limit // MB}MB的上限"
-                          f" / the file decompresses to more than {limit // MB} MB")
+        raise _file_error(_("文件“%(name)s”解压后为%(size)sMB，超过解压后%(limit)sMB的上限")
+                          % {"name": shown, "size": _mb(total), "limit": limit // MB})
     for info in infos:
         ratio = info.file_size / max(min(info.compress_size, archive_size), 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
@@ -263,8 +259,8 @@ def check_xlsx(stream: IO[bytes], name: str) -> list[zipfile.ZipInfo]:
 
 def _bomb(name: str, total: int, ratio: float) -> TableError:
     return _file_error(
-        f"文件“{_display(name)}”解压后为{_mb(total)}MB，是压缩后大小的{ratio:.0f}倍，超过解压比{MAX_RATIO}倍的上限"
-        f"（疑似压缩炸弹） / the file decompresses {ratio:.0f} times its size (the limit is {MAX_RATIO})")
+        _("文件“%(name)s”解压后为%(size)sMB，是压缩后大小的%(ratio).0f倍，超过解压比%(limit)s倍的上限（疑似压缩炸弹）")
+        % {"name": _display(name), "size": _mb(total), "ratio": ratio, "limit": MAX_RATIO})
 
 
 # --- Counting rows without parsing (an estimate for progress) ----------------------------
@@ -367,8 +363,7 @@ def detect_encoding(stream: IO[bytes], name: str = "") -> str:
             continue
         stream.seek(0)
         return encoding
-    raise _file_error(f"无法识别文件“{_display(name)}”的编码（应为UTF-8或GB18030）"
-                      " / unrecognised encoding (use UTF-8 or GB18030)")
+    raise _file_error(_("无法识别文件“%(name)s”的编码（应为UTF-8或GB18030）") % {"name": _display(name)})
 
 
 def _cell_text(value: Any) -> str:
@@ -400,8 +395,8 @@ def _xlsx_rows(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
         # beyond it are dropped without a word); every row present is read instead.
         sheet.reset_dimensions()
     except Exception as exc:  # openpyxl raises many kinds on a damaged or hostile file
-        raise _file_error(f"无法读取XLSX文件“{_display(name)}” / cannot read the XLSX file: "
-                          f"{str(exc)[:200]}") from None
+        raise _file_error(_("无法读取XLSX文件“%(name)s”：%(reason)s")
+                          % {"name": _display(name), "reason": str(exc)[:200]}) from None
 
     def rows() -> Iterator[list[str]]:
         number = 0
@@ -412,8 +407,9 @@ def _xlsx_rows(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
         except TableError:
             raise
         except Exception as exc:  # a damaged worksheet, found only when its rows are read
-            raise _file_error(f"XLSX文件“{_display(name)}”第{number + 1}行无法读取 / cannot read this row: "
-                              f"{str(exc)[:200]}", row=number + 1) from None
+            raise _file_error(_("XLSX文件“%(name)s”第%(row)s行无法读取：%(reason)s")
+                              % {"name": _display(name), "row": number + 1, "reason": str(exc)[:200]},
+                              row=number + 1) from None
         finally:
             book.close()
 
@@ -428,7 +424,7 @@ def _csv_rows(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
         header = text.readline(65536)
         text.seek(0)
     except UnicodeDecodeError:  # pragma: no cover - detect_encoding checked it
-        raise _file_error("无法识别文件编码 / unrecognised encoding") from None
+        raise _file_error(_("无法识别文件编码")) from None
     # Judged on the header alone: a data cell may hold tabs or commas of its own.
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
 
@@ -439,7 +435,7 @@ def _csv_rows(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
                 number += 1
                 yield [unescape_formula(v.strip()) for v in values]
         except csv.Error as exc:
-            raise _file_error(f"CSV格式错误 / malformed CSV: {exc}", row=number + 1) from None
+            raise _file_error(_("CSV格式错误：%(reason)s") % {"reason": exc}, row=number + 1) from None
         finally:
             text.detach()
 
@@ -472,15 +468,15 @@ def header_map(header: Sequence[str], columns: Sequence[Column]) -> list[Column 
             mapped.append(None)
             continue
         if column is None:
-            errors.append(RowError(1, name[:100], "未知的列 / unknown column"))
+            errors.append(RowError(1, name[:100], _("未知的列")))
         elif column.key in seen:
-            errors.append(RowError(1, name, "列重复 / repeated column"))
+            errors.append(RowError(1, name, _("列重复")))
         else:
             seen.add(column.key)
         mapped.append(column)
     for known in columns:
         if known.required and known.key not in seen:
-            errors.append(RowError(1, known.key, f"缺少必填列“{known.zh}” / missing required column"))
+            errors.append(RowError(1, known.key, _("缺少必填列“%(column)s”") % {"column": known.zh}))
     if errors:
         raise TableError(errors)
     return mapped
@@ -489,11 +485,10 @@ def header_map(header: Sequence[str], columns: Sequence[Column]) -> list[Column 
 def cell_problem(text: str, column: Column) -> str | None:
     """Return why a cell's text cannot be taken as it is (too long, control characters), or None."""
     if len(text) > column.max_length:
-        return (f"内容过长：{len(text)}个字符，最多{column.max_length}个"
-                f" / longer than {column.max_length} characters")
+        return _("内容过长：%(length)s个字符，最多%(limit)s个") % {"length": len(text), "limit": column.max_length}
     control = CONTROL_CHARACTERS.search(text)
     if control:
-        return f"含有控制字符（U+{ord(control.group()):04X}） / holds a control character"
+        return _("含有控制字符（U+%(code)04X）") % {"code": ord(control.group())}
     return None
 
 
@@ -511,7 +506,7 @@ def read_rows(
     try:
         header = next(raw)
     except StopIteration:
-        raise _file_error(f"文件“{_display(name)}”为空 / the file is empty") from None
+        raise _file_error(_("文件“%(name)s”为空") % {"name": _display(name)}) from None
     mapped = header_map(header, columns)
     present = [c for c in mapped if c is not None]
     absent = [c for c in columns if c not in present]
@@ -522,21 +517,21 @@ def read_rows(
         for values in raw:
             number += 1
             if number - 1 > limit:
-                raise _file_error(f"文件“{_display(name)}”超过{limit}行的上限（含空行） / the file has more "
-                                  f"than {limit} rows", row=number)
+                raise _file_error(_("文件“%(name)s”超过%(limit)s行的上限（含空行）")
+                                  % {"name": _display(name), "limit": limit}, row=number)
             if not any(values):
                 continue
             errors: list[RowError] = []
             out: dict[str, Any] = {c.key: c.default for c in absent}
             if len(values) > len(mapped) and any(values[len(mapped):]):
-                errors.append(RowError(number, "row", "单元格多于表头列数 / more cells than header columns"))
+                errors.append(RowError(number, "row", _("单元格多于表头列数")))
             for index, column in enumerate(mapped):
                 if column is None:
                     continue
                 text = values[index] if index < len(values) else ""
                 if text == "":
                     if column.required:
-                        errors.append(RowError(number, column.key, "必填项为空 / required value is empty"))
+                        errors.append(RowError(number, column.key, _("必填项为空")))
                     out[column.key] = column.default
                     continue
                 problem = cell_problem(text, column)
@@ -568,25 +563,25 @@ def parse_yes_no(text: str) -> bool:
         return True
     if value in NO:
         return False
-    raise ValueError(f"无法识别的是/否值“{text}” / unrecognised yes/no value {text!r}")
+    raise ValueError(_("无法识别的是/否值“%(value)s”") % {"value": text})
 
 
 def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip()[:10] if "T" in text else text.strip())
     except ValueError:
-        raise ValueError(f"日期无效“{text}”（应为YYYY-MM-DD） / invalid date {text!r} (use YYYY-MM-DD)") from None
+        raise ValueError(_("日期无效“%(value)s”（应为YYYY-MM-DD）") % {"value": text}) from None
 
 
 def parse_count(text: str) -> int:
     try:
         value = int(text.strip())
     except ValueError:
-        raise ValueError(f"应为非负整数“{text}” / not a whole number {text!r}") from None
+        raise ValueError(_("应为非负整数“%(value)s”") % {"value": text}) from None
     if value < 0:
-        raise ValueError(f"不能为负数“{text}” / must not be negative: {text}")
+        raise ValueError(_("不能为负数“%(value)s”") % {"value": text})
     if value > MAX_COUNT:
-        raise ValueError(f"数值过大“{text}”（最大{MAX_COUNT}） / too large: {text}")
+        raise ValueError(_("数值过大“%(value)s”（最大%(limit)s）") % {"value": text, "limit": MAX_COUNT})
     return value
 
 
@@ -600,7 +595,7 @@ def choice(options: dict[str, str], what: str) -> Callable[[str], str]:
         code = lookup.get(value) or lookup.get(value.lower())
         if code is None:
             allowed = "、".join(f"{c}（{label}）" for c, label in options.items())
-            raise ValueError(f"未知的{what}“{text}”，应为：{allowed} / unknown value {text!r}")
+            raise ValueError(_("未知的%(what)s“%(value)s”，应为：%(allowed)s") % {"what": what, "value": text, "allowed": allowed})
         return code
 
     return parse

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from spotcheck.catalog.lists import published_items
 from spotcheck.catalog.models import HistoryRecord
@@ -37,8 +38,9 @@ def spec_context() -> spec.Context:
     for code, name in Region.objects.values_list("code", "name"):
         regions[code] = code
         regions.setdefault(name, code)
+    names = dict(Department.objects.values_list("code", "name"))
     return spec.Context(
-        departments=set(Department.objects.values_list("code", flat=True)),
+        departments=set(names),
         published_items={code: dept for code, (dept, _) in published_items().items()},
         regions=regions,
         min_ratio=Decimal(rules["min_ratio"]),
@@ -46,6 +48,7 @@ def spec_context() -> spec.Context:
         default_ratios={"general": rules["default_ratio_general"], "foreign": rules["default_ratio_foreign"],
                         "heightened": rules["default_ratio_heightened"]},
         default_complaint_threshold=rules["complaint_threshold"],
+        department_names=names,
     )
 
 
@@ -120,9 +123,9 @@ def floor_problem(name: str, population: int, rule: Mapping[str, Any]) -> str | 
     floor = math.ceil(min_ratio * population)
     if "count" not in rule or rule["count"] >= floor:
         return None
-    return (f"分层“{name}”的抽取数量{rule['count']}低于最低比例要求的{floor}"
-            f"（{population}×{min_ratio}，不得低于市场主体的3%）"
-            f" / stratum {name}: count {rule['count']} is below the floor of {floor}")
+    return (_("%(stratum)s的抽取数量%(count)s低于最低比例要求的%(floor)s（%(population)s×%(ratio)s，不得低于市场主体的3%%）")
+            % {"stratum": spec.STRATUM_NAMES.get(name, name), "count": rule["count"], "floor": floor,
+               "population": population, "ratio": min_ratio})
 
 
 @dataclass
@@ -155,41 +158,43 @@ def preview(plan: Plan, frame: Frame | None = None) -> Preview:
             result.warnings.append({"name": name, "count": rule["count"], "population": population})
         result.strata.append(entry)
         result.selected += n
-    for _, department in frame.inspectors:
+    for _inspector, department in frame.inspectors:
         result.pool[department] = result.pool.get(department, 0) + 1
     result.pool_size = len(frame.inspectors)
     departments = plan.department_codes
     required = departments if len(departments) > 1 else []
     result.capacity = v2.capacities(plan.capacity, result.selected, plan.team_size, frame.inspectors, required)
     if not frame.rows:
-        result.problems.append("抽查对象范围为空，不能抽取 / the frame is empty")
+        result.problems.append(_("抽查对象范围为空，不能抽取"))
     if result.pool_size < plan.team_size:
-        result.problems.append(f"可派执法人员只有{result.pool_size}名，少于检查组人数{plan.team_size}"
-                               f" / only {result.pool_size} eligible inspectors for teams of {plan.team_size}")
+        result.problems.append(_("可派执法人员只有%(pool)s名，少于检查组人数%(team)s")
+                               % {"pool": result.pool_size, "team": plan.team_size})
+    names = dict(Department.objects.filter(code__in=departments).values_list("code", "name"))
     for code in departments:
         if result.pool.get(code, 0) == 0:
-            result.problems.append(f"部门{code}没有可派的执法人员 / department {code} has no eligible inspector")
-    result.problems += staffing_problems(result.selected, plan.team_size, result.pool, result.capacity, required)
+            result.problems.append(_("%(department)s没有可派的执法人员") % {"department": names.get(code, code)})
+    result.problems += staffing_problems(result.selected, plan.team_size, result.pool, result.capacity, required,
+                                         names)
     return result
 
 
 def staffing_problems(selected: int, team_size: int, pool: Mapping[str, int], capacity: Mapping[str, int],
-                      required: Sequence[str]) -> list[str]:
+                      required: Sequence[str], names: Mapping[str, str] | None = None) -> list[str]:
     """Say where the capacities cannot staff every team (draw-v2 §6), before the commitment.
 
     Each required department fills one slot of every team; all departments
     together fill every slot. Conflicts can still make a single team impossible.
     """
     problems = []
+    names = names or {}
     places = {code: pool[code] * capacity.get(code, 0) for code in pool}
     if pool and selected * team_size > sum(places.values()):
-        problems.append(f"执法人员每人最多承担的次数合计{sum(places.values())}，不足以组成全部{selected}个"
-                        f"{team_size}人检查组 / the capacities allow {sum(places.values())} places, but "
-                        f"{selected} teams of {team_size} need {selected * team_size}")
+        problems.append(_("执法人员每人最多承担的次数合计%(places)s，不足以组成全部%(teams)s个%(size)s人检查组")
+                        % {"places": sum(places.values()), "teams": selected, "size": team_size})
     for code in required:
         if 0 < places.get(code, 0) < selected:
             problems.append(
-                f"部门{code}只有{pool[code]}名可派人员，每人最多{capacity[code]}次，不足以参加全部"
-                f"{selected}个检查组 / department {code} cannot join all {selected} teams with "
-                f"{pool[code]} inspectors at capacity {capacity[code]}")
+                _("%(department)s只有%(pool)s名可派人员，每人最多%(capacity)s次，不足以参加全部%(teams)s个检查组")
+                % {"department": names.get(code, code), "pool": pool[code], "capacity": capacity[code],
+                   "teams": selected})
     return problems

@@ -164,9 +164,8 @@ class Plan(models.Model):
     def _require(self, *states: str) -> None:
         if self.status not in states:
             allowed = "、".join(str(PlanStatus(s).label) for s in states)
-            raise WorkflowError(
-                f"计划当前状态为“{self.get_status_display()}”，此操作只能在“{allowed}”状态下进行"
-                f" / the plan is {self.status}; this needs {', '.join(states)}")
+            raise WorkflowError(gettext("计划当前状态为“%(status)s”，此操作只能在“%(allowed)s”状态下进行")
+                                % {"status": self.get_status_display(), "allowed": allowed})
 
     def _is_lead(self, user: Any, *roles: str) -> bool:
         return user is not None and user.role in roles and user.department_id == self.lead_department_id
@@ -180,7 +179,7 @@ class Plan(models.Model):
         with transaction.atomic():
             fresh = self._locked(PlanStatus.DRAFT)
             if user is not None and not fresh._is_lead(user, Role.DEPT_ADMIN):
-                raise WorkflowError("只有牵头部门的管理员可以提交 / only the lead department's administrator may submit", 403)
+                raise WorkflowError(gettext("只有牵头部门的管理员可以提交"), 403)
             fresh.status = PlanStatus.SUBMITTED
             fresh.submitted_at = timezone.now()
             self._save_changed(fresh, "status", "submitted_at")
@@ -192,11 +191,11 @@ class Plan(models.Model):
             fresh = self._locked(PlanStatus.DRAFT, PlanStatus.SUBMITTED)
             if user is not None and not (user.role in (Role.DEPT_ADMIN, Role.DEPT_HEAD)
                                          and user.department_id == department.pk):
-                raise WorkflowError("只能由该部门的管理员或负责人确认 / only that department may confirm", 403)
+                raise WorkflowError(gettext("只能由该部门的管理员或负责人确认"), 403)
             updated = fresh.participants.filter(department=department, confirmed_at__isnull=True).update(
                 confirmed_at=timezone.now(), confirmed_by_name=actor_name(user))
             if not updated:
-                raise WorkflowError("该部门不参与本计划或已确认 / that department is not in the plan or has confirmed")
+                raise WorkflowError(gettext("该部门不参与本计划或已确认"))
             record(user, "plan_confirm", "plan", self.number, {"department": department.code})
 
     def approve(self, user: Any) -> None:
@@ -205,14 +204,13 @@ class Plan(models.Model):
             fresh = self._locked(PlanStatus.SUBMITTED)
             if user is not None:
                 if not fresh._is_lead(user, Role.DEPT_HEAD):
-                    raise WorkflowError("只有牵头部门负责人可以批准 / only a head of the lead department may approve", 403)
+                    raise WorkflowError(gettext("只有牵头部门负责人可以批准"), 403)
                 if fresh.author_id == user.pk:
-                    raise WorkflowError("编制人不能批准自己的计划 / the author of a plan may not approve it", 403)
+                    raise WorkflowError(gettext("编制人不能批准自己的计划"), 403)
             missing = fresh.unconfirmed()
             if missing:
-                raise WorkflowError("以下参与部门尚未确认：" + "、".join(d.name for d in missing)
-                                    + " / participating departments have not confirmed: "
-                                    + ", ".join(d.code for d in missing))
+                raise WorkflowError(gettext("以下参与部门尚未确认：%(departments)s")
+                                    % {"departments": "、".join(d.name for d in missing)})
             fresh.status = PlanStatus.APPROVED
             fresh.approved_at = timezone.now()
             fresh.approved_by_name = actor_name(user)
@@ -224,9 +222,9 @@ class Plan(models.Model):
         with transaction.atomic():
             fresh = self._locked(PlanStatus.SUBMITTED)
             if not fresh._is_lead(user, Role.DEPT_HEAD):
-                raise WorkflowError("只有牵头部门负责人可以退回 / only a head of the lead department may return it", 403)
+                raise WorkflowError(gettext("只有牵头部门负责人可以退回"), 403)
             if not reason.strip():
-                raise WorkflowError("请说明退回理由 / give a reason", 400)
+                raise WorkflowError(gettext("请说明退回理由"), 400)
             fresh.status = PlanStatus.DRAFT
             self._save_changed(fresh, "status")
             record(user, "plan_return", "plan", self.number, {"reason": reason.strip()})
@@ -315,9 +313,9 @@ def update_plan(plan: Plan, clean: dict[str, Any], user: Any) -> Plan:
     with transaction.atomic():
         fresh = plan._locked(PlanStatus.DRAFT)
         if clean["departments"][0] != fresh.lead_department.code:
-            raise WorkflowError("不能更换牵头部门 / the lead department cannot change", 400)
+            raise WorkflowError(gettext("不能更换牵头部门"), 400)
         if clean["year"] != fresh.year:
-            raise WorkflowError("年度不能更改（计划编号按年度编排） / the year cannot change (it is in the number)", 400)
+            raise WorkflowError(gettext("年度不能更改（计划编号按年度编排）"), 400)
         for key in PLAN_FIELDS:
             setattr(fresh, key, clean[key])
         plan._save_changed(fresh, *PLAN_FIELDS)

@@ -73,12 +73,12 @@ def plan_create(request: AuthedRequest) -> HttpResponseBase:
     """Write a plan (the user's department leads); refused plans re-display with each reason."""
     lead = request.user.department
     if lead is None:
-        raise PermissionDenied("您的账号不属于任何部门 / your account has no department")
+        raise PermissionDenied(gettext("您的账号不属于任何部门"))
     form = PlanForm(request.POST or None, lead=lead)
     if request.method == "POST" and form.is_valid():
         plan = _save(request, form, None)
         if plan:
-            messages.success(request, f"已创建计划 {plan.number} / plan created")
+            messages.success(request, gettext("已创建计划 %(number)s") % {"number": plan.number})
             return redirect("plans:detail", pk=plan.pk)
     return render(request, "plans/form.html", {"form": form, "plan": None})
 
@@ -87,14 +87,14 @@ def plan_create(request: AuthedRequest) -> HttpResponseBase:
 def plan_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
     plan = plan_for_user(request, pk)
     if plan.lead_department_id != request.user.department_id:
-        raise PermissionDenied("只有牵头部门可以修改计划 / only the lead department may change the plan")
+        raise PermissionDenied(gettext("只有牵头部门可以修改计划"))
     if plan.status != PlanStatus.DRAFT:
-        raise PermissionDenied("只能修改草稿 / only a draft can change")
+        raise PermissionDenied(gettext("只能修改草稿"))
     form = PlanForm(request.POST or None, lead=plan.lead_department,
                     initial=PlanForm.initial_from(plan.to_file()))
     if request.method == "POST" and form.is_valid():
         if _save(request, form, plan):
-            messages.success(request, "已保存；其他参与部门需要重新确认 / saved; other departments confirm again")
+            messages.success(request, gettext("已保存；其他参与部门需要重新确认"))
             return redirect("plans:detail", pk=plan.pk)
     return render(request, "plans/form.html", {"form": form, "plan": plan})
 

@@ -292,7 +292,7 @@ def archive_plan(plan: Plan, actor: Any, *, archive: PlanArchive | None = None,
         if isinstance(exc, ResultRefused):
             status, reason = JobStatus.REFUSED, exc.message
         else:
-            status, reason = JobStatus.FAILED, "归档出错，请联系管理员 / the archive failed unexpectedly"
+            status, reason = JobStatus.FAILED, translation.gettext("归档出错，请联系管理员")
         PlanArchive.objects.filter(pk=archive.pk).update(status=status, error=reason, file="",
                                                          finished_at=timezone.now())
         raise

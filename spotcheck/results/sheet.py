@@ -27,6 +27,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from spotcheck.audit.log import record
 from spotcheck.catalog.lists import published_items
@@ -288,10 +289,9 @@ class SheetOutcome:
 
     def headline(self) -> str:
         if self.ok:
-            return (f"已录入{self.tasks}个任务的{self.entered}条检查结果并提交审核"
-                    f" / entered {self.entered} results of {self.tasks} tasks, submitted for review")
-        return (f"检查结果表被拒绝，未录入任何数据：{len(self.errors)}处错误"
-                f" / the sheet was refused, nothing entered: {len(self.errors)} errors")
+            return (gettext("已录入%(tasks)s个任务的%(entered)s条检查结果并提交审核")
+                    % {"tasks": self.tasks, "entered": self.entered})
+        return gettext("检查结果表被拒绝，未录入任何数据：%(count)s处错误") % {"count": len(self.errors)}
 
     def lines(self) -> list[str]:
         """Return each error as ``第N行，列：原因`` (the web page's list)."""
