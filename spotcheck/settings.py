@@ -138,8 +138,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Static files from the app server itself (collected to STATIC_ROOT), compressed, before anything else runs.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spotcheck.lib.language.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,7 +235,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
                     else "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
+WHITENOISE_MAX_AGE = 3600
+if not DEBUG:
+    # Static files from the app server itself (collected to STATIC_ROOT), compressed, before anything else
+    # runs. (In development runserver serves them from the source folders.)
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 # An uploaded file above 5 MB is written to a temporary file, not held in memory; its size is
 # checked against SPOTCHECK["upload_max_mb"] before it is read. The other fields of a request
 # (not files) may not exceed 10 MB.

@@ -41,7 +41,8 @@ def assert_refused(tmp_path, data, row_no, column, name="entities.csv"):
     assert code == 1
     assert not out["ok"]
     assert any(e["row"] == row_no and e["column"] == column for e in out["errors"]), out["errors"]
-    assert all(re.search("[\u4e00-\u9fff]", e["message"]) for e in out["errors"])  # a Chinese reason
+    assert all(re.search("[\u4e00-\u9fff]", e["message"]) and " / " not in e["message"]  # one Chinese reason
+               for e in out["errors"])
     assert Entity.objects.count() == 0
     assert AuditEntry.objects.count() == before
     return out

@@ -77,7 +77,7 @@ def parse_uscc(text: str) -> str:
     """Return a unified social credit code, upper-cased, or raise ValueError."""
     code = text.strip().upper()
     if len(code) != 18:
-        raise ValueError(f"统一社会信用代码应为18位“{text}” / the code must have 18 characters")
+        raise ValueError(gettext("统一社会信用代码应为18位“%(code)s”") % {"code": text})
     # python-stdnum takes ~10 µs a code (a directory has a million); for ASCII codes the
     # same check is done here (tests/test_uscc.py compares them), others go to it.
     if code.isascii():
@@ -89,7 +89,7 @@ def parse_uscc(text: str) -> str:
         except StdnumError:
             valid = False
     if not valid:
-        raise ValueError(f"统一社会信用代码校验位错误“{text}” / invalid code or check digit")
+        raise ValueError(gettext("统一社会信用代码校验位错误“%(code)s”") % {"code": text})
     return code
 
 
@@ -191,7 +191,7 @@ class Importer:
         key = values.get(self.key)
         if key:
             if key in self.seen:
-                errors.append(RowError(number, self.key, f"文件中重复“{key}” / repeated in this file"))
+                errors.append(RowError(number, self.key, gettext("文件中重复“%(key)s”") % {"key": key}))
             self.seen.add(key)
         return errors
 
@@ -414,7 +414,7 @@ class EntityImporter(Importer):
         if region is not None:
             region_id = self.regions.get(region)
             if region_id is None:
-                errors.append(RowError(number, "region", f"未知的镇街“{region}” / unknown region"))
+                errors.append(RowError(number, "region", gettext("未知的镇街“%(region)s”") % {"region": region}))
             values["region_id"] = region_id
         return errors
 
@@ -469,7 +469,7 @@ class InspectorImporter(Importer):
         if code is not None:
             department_id = self.departments.get(code)
             if department_id is None:
-                errors.append(RowError(number, "department", f"未知的部门代码“{code}” / unknown department"))
+                errors.append(RowError(number, "department", gettext("未知的部门代码“%(code)s”") % {"code": code}))
             elif self.department is not None and department_id != self.department.pk:
                 errors.append(RowError(number, "department", f"只能导入本部门（{self.department.code}）的人员"
                                        f" / you may import only your own department's inspectors"))

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import task
 
 from spotcheck.audit.log import record
@@ -159,7 +160,7 @@ def execute(job: ImportJob) -> ImportJob:
     except Exception:
         log.exception("import job %s failed", job.pk)
         job.status = JobStatus.FAILED
-        job.result = {"ok": False, "error": "导入出错，请联系管理员 / the import failed unexpectedly"}
+        job.result = {"ok": False, "error": gettext("导入出错，请联系管理员")}
         job.save(update_fields=["status", "result"])
         Path(job.stored_path).unlink(missing_ok=True)
         raise
