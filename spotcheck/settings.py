@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "spotcheck.inspections",
     "spotcheck.results",
     "spotcheck.portal",
+    "spotcheck.oversight",
 ]
 
 MIDDLEWARE = [
