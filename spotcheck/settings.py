@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "spotcheck.inspections",
     "spotcheck.results",
     "spotcheck.portal",
+    "spotcheck.oversight",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,9 @@ class Task(models.Model):
         verbose_name_plural = _("检查任务")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "entity"], name="one_task_per_plan_entity")]
+        # The oversight figures count tasks per plan and state, and entities per stratum, from this
+        # index alone (spotcheck/oversight/selectors.py).
+        indexes = [models.Index(fields=["plan", "status", "stratum", "entity"], name="task_plan_state")]
 
     def __str__(self) -> str:
         return f"{self.plan_id}#{self.order} {self.entity_id}"
