@@ -314,6 +314,10 @@ EXPECTED.update({
     "directory:import_job": Case(task("job"), "200 200 404 404 403 404 302"),
     "directory:import_job_status": Case(task("job"), "200 200 404 404 403 404 302"),
     "audit:log": Case(none, "200 403 403 403 403 403 302"),
+    # Oversight (督促检查): the coordinator, and each department's administrator and head for their own.
+    "oversight:dashboard": Case(none, "200 200 200 403 403 200 302"),
+    "oversight:export": Case(lambda w: ["coverage"], "200 200 200 403 403 200 302"),
+    "oversight:report": Case(none, "200 200 200 403 403 200 302"),
     # The item lists.
     "catalog:manage": Case(none, "200 200 200 200 403 200 302"),
     "catalog:draft": Case(draft_code, "200 200 403 403 403 404 302", "302 302 403 403 403 404 302"),
