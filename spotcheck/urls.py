@@ -2,6 +2,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from spotcheck.accounts import users
 from spotcheck.accounts import views as accounts
 from spotcheck.accounts.access import public
 from spotcheck.portal.views import set_language
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", include("spotcheck.portal.urls")),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
+    path("accounts/password/", users.password_change, name="password_change"),
+    path("accounts/users/", include("spotcheck.accounts.urls")),
     path("home/", accounts.home, name="home"),
     path("directory/", include("spotcheck.directory.urls")),
     path("audit/", include("spotcheck.audit.urls")),

@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.utils.translation import gettext
 
 from spotcheck.accounts.models import STAFF_ROLES, Role, User
@@ -96,9 +97,22 @@ class AccessRuleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
-        if rule_of(view) is None and view_path(view) not in FRAMEWORK_VIEWS:
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponseBase | None:
+        rule = rule_of(view)
+        if rule is None and view_path(view) not in FRAMEWORK_VIEWS:
             raise PermissionDenied(gettext("此页面未声明访问规则"))
+        return must_change_password_first(request, view, rule)
+
+
+def must_change_password_first(request: HttpRequest, view: Any, rule: Any) -> HttpResponseBase | None:
+    """Send a user holding a temporary password to the password change page before any other page.
+
+    Public pages (the portal, logging in and out) stay open; the change page says so itself.
+    """
+    if (rule is not None and rule != PUBLIC and getattr(request.user, "must_change_password", False)
+            and not getattr(view, "allowed_before_password_change", False)):
+        return redirect("password_change")
+    return None
 
 
 # --- Department scoping -------------------------------------------------------------

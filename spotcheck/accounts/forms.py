@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from spotcheck.accounts import throttle
+from spotcheck.accounts.access import scope, sees_all_departments
+from spotcheck.accounts.models import DEPARTMENT_ROLES, Role, User
+from spotcheck.directory.models import Department, Inspector
 
 
 class ThrottledLoginForm(AuthenticationForm):
@@ -38,3 +43,66 @@ class ThrottledLoginForm(AuthenticationForm):
         if self.user_cache is not None:
             throttle.succeeded(attempt, username, address, device)
         return cleaned
+
+
+class UserForm(forms.ModelForm):
+    """Create or change a user (用户管理): role, department, name and the linked inspector record.
+
+    ``actor`` limits the choices: a department's administrator gives only the roles of
+    their own department, in their own department. No one changes their own role or
+    department here.
+    """
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "role", "department", "inspector"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        role_field: Any = self.fields["role"]
+        role_field.choices = [("", "---------")] + [
+            (value, label) for value, label in Role.choices if value in assignable_roles(actor)]
+        departments = Department.objects.order_by("code")
+        if not sees_all_departments(actor):
+            departments = departments.filter(pk=actor.department_id or 0)
+        department_field: Any = self.fields["department"]
+        department_field.queryset = departments
+        inspector_field: Any = self.fields["inspector"]
+        inspector_field.queryset = scope(
+            Inspector.objects.select_related("department").order_by("cert_no"), actor)
+        self.fields["inspector"].help_text = _("执法检查人员账号须关联本部门的执法检查人员档案")
+        if self.instance.pk and self.instance.pk == actor.pk:
+            for name in ("role", "department"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("不能修改自己的角色或部门")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        role = cleaned.get("role")
+        department = cleaned.get("department")
+        inspector = cleaned.get("inspector")
+        if not role:
+            return cleaned
+        if role in DEPARTMENT_ROLES:
+            if department is None:
+                self.add_error("department", _("该角色须选择所属部门"))
+        elif department is not None:
+            self.add_error("department", _("区协调办和监督见证人不属于任何部门"))
+        if role == Role.INSPECTOR:
+            if inspector is None:
+                self.add_error("inspector", _("执法检查人员账号须关联执法检查人员档案"))
+            elif department is not None and inspector.department_id != department.pk:
+                self.add_error("inspector", _("关联的执法检查人员档案须属于同一部门"))
+        elif inspector is not None:
+            self.add_error("inspector", _("只有执法检查人员账号关联执法检查人员档案"))
+        return cleaned
+
+
+def assignable_roles(actor: Any) -> tuple[str, ...]:
+    """The roles ``actor`` may give: all for the coordinator, the department's roles for its administrator."""
+    if getattr(actor, "role", None) == Role.COORDINATOR:
+        return tuple(Role.values)
+    if getattr(actor, "role", None) == Role.DEPT_ADMIN:
+        return tuple(DEPARTMENT_ROLES)
+    return ()

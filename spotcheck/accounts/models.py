@@ -43,6 +43,8 @@ class User(AbstractUser):
         related_name="user",
     )
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    # Set when an administrator gives a temporary password: the next login must change it.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
