@@ -173,6 +173,8 @@ def build_world() -> World:
     lists.draft_for(wjw, olga)
     o["conflict"] = Conflict.objects.create(inspector=Inspector.objects.get(cert_no="S008"), uscc=make_uscc(7),
                                             status="pending", source="declared")
+    # A user of SCJGJ for the user management pages to act on.
+    o["member"] = _user("ivy", Role.DEPT_HEAD, scjgj)
     o["uscc"] = make_uscc(1)
     o["published_uscc"] = published.entity.uscc
     return world
@@ -293,6 +295,14 @@ EXPECTED.update({
     "login": Case(none, "302 302 302 302 302 302 200", "302 302 302 302 302 302 200"),
     "logout": Case(none, "405 405 405 405 405 405 405", "302 302 302 302 302 302 302"),
     "home": Case(none, "200 200 200 200 200 200 302"),
+    "password_change": Case(none, "200 200 200 200 200 200 302", "200 200 200 200 200 200 302"),
+    # User management: the coordinator, and each department's administrator for their own users.
+    "users:list": Case(none, "200 200 403 403 403 200 302"),
+    "users:create": Case(none, "200 200 403 403 403 200 302", "200 200 403 403 403 200 302"),
+    "users:edit": Case(task("member"), "200 200 403 403 403 404 302", "200 200 403 403 403 404 302"),
+    "users:disable": Case(task("member"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
+    "users:enable": Case(task("member"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
+    "users:reset_password": Case(task("member"), "405 405 405 405 405 405 302", "200 200 403 403 403 404 302"),
     # The directories.
     "directory:entity_list": Case(none, "200 200 200 200 403 200 302"),
     "directory:entity_export": Case(lambda w: ["csv"], "200 200 200 200 403 200 302"),
@@ -443,7 +453,9 @@ def test_anonymous_visitors_are_sent_to_login_from_every_staff_page(world):
 
 def test_another_departments_user_never_writes(world, visitors):
     """No POST by another department's administrator succeeds on SCJGJ's objects."""
-    own = {"plans:create", "directory:import_upload", "set_language", "login", "logout"}
+    # Its own plans, imports, users (the empty form answers 200) and its own session and password.
+    own = {"plans:create", "directory:import_upload", "users:create", "set_language", "login", "logout",
+           "password_change"}
     for name, case in cases():
         if case.post is None or name in own or case.label == "confirm":  # WJW confirms its part of a joint plan
             continue
@@ -472,7 +484,7 @@ def test_a_witness_changes_nothing(world, visitors):
     from spotcheck.audit.models import AuditEntry
 
     before = AuditEntry.objects.count()
-    allowed = {"set_language", "logout", "login"}  # the witness's own session, no data
+    allowed = {"set_language", "logout", "login", "password_change"}  # the witness's own session and password
     for name, case in cases():
         if case.post is None or name in allowed:
             continue
