@@ -275,6 +275,7 @@ def test_a_temporary_password_must_be_changed_at_the_next_login(personas, login)
     assert login(personas["alice"]).get(reverse("users:reset_password", args=[henry.pk])).status_code == 405
     response = login(personas["alice"]).post(reverse("users:reset_password", args=[henry.pk]))
     temporary = _temporary_password(response)
+    assert "no-store" in response["Cache-Control"]  # the page with the password is not kept
     henry.refresh_from_db()
     assert henry.must_change_password and henry.check_password(temporary) and not henry.check_password(PASSWORD)
     # The next login lands on the change page, and every staff page sends them back to it.

@@ -21,6 +21,7 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
@@ -75,6 +76,7 @@ def user_list(request: AuthedRequest) -> HttpResponseBase:
 
 
 @managers
+@never_cache  # the answer shows the temporary password
 @sensitive_variables("password")
 def user_create(request: AuthedRequest) -> HttpResponseBase:
     """Create a user with a temporary password, shown once, to be changed at the first login."""
@@ -144,6 +146,7 @@ def user_enable(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
 @require_POST
 @managers
+@never_cache  # the answer shows the temporary password
 @sensitive_variables("password")
 def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Give a temporary password, shown once, that the user must change at the next login."""
