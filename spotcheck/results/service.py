@@ -365,9 +365,9 @@ def submit(task: Task, user: Any) -> Task:
             raise ResultRefused(gettext("只有组长可以提交检查结果"), 403)
         missing = missing_items(task)
         if missing:
-            items = "；".join(gettext("%(item)s（%(reasons)s）") % {"item": code, "reasons": "、".join(errors.values())}
+            listed = "；".join(gettext("%(item)s（%(reasons)s）") % {"item": code, "reasons": "、".join(errors.values())}
                              for code, errors in missing.items())
-            raise ResultRefused(gettext("以下事项尚未录入完整，不能提交：%(items)s") % {"items": items}, 400,
+            raise ResultRefused(gettext("以下事项尚未录入完整，不能提交：%(items)s") % {"items": listed}, 400,
                                 {code: "；".join(errors.values()) for code, errors in missing.items()})
         results = Result.objects.filter(task=task, corrects=None)
         for result in results:
@@ -602,8 +602,8 @@ def enter_sheet_results(task: Task, rows: Mapping[str, Mapping[str, Any]], actor
                     errors[code] = "；".join(entry.errors.values())
                 values[code] = entry.values
         if errors:
-            items = "；".join(gettext("%(item)s（%(reasons)s）") % {"item": c, "reasons": e} for c, e in errors.items())
-            raise ResultRefused(gettext("检查结果表有误，未保存：%(items)s") % {"items": items}, 400, errors)
+            listed = "；".join(gettext("%(item)s（%(reasons)s）") % {"item": c, "reasons": e} for c, e in errors.items())
+            raise ResultRefused(gettext("检查结果表有误，未保存：%(items)s") % {"items": listed}, 400, errors)
         actor_text = actor_name(actor)
         for code in task.items:
             _store(task, code, values[code], actor_text)
