@@ -156,3 +156,37 @@ def test_staffing_problems_name_the_department(settings):
     problems = staffing_problems(5, 2, {"SCJGJ": 10, "WJW": 1}, {"SCJGJ": 5, "WJW": 2}, ["SCJGJ", "WJW"],
                                  {"SCJGJ": "区市场监管局", "WJW": "区卫生健康委"})
     assert problems == ["区卫生健康委只有1名可派人员，每人最多2次，不足以参加全部5个检查组"]
+
+
+def test_results_refusals_are_marked_for_translation(district, monkeypatch):
+    # The results service's refusals and field errors pass through gettext, as whole sentences with
+    # named placeholders: a catalogue that translates them changes what the page shows.
+    from spotcheck.results import service
+    from spotcheck.results.service import ResultRefused
+    from tests.test_results import drawn, member
+
+    task = drawn(starts_on="2026-01-01").tasks.order_by("order").first()
+    leader = member(task, 0)
+    service.save_entry(task, "SCJGJ-001", {"method": "onsite"}, leader)  # a draft: no date, content or result
+    seen = []
+
+    def fake(message):
+        seen.append(message)
+        return "EN:" + message
+
+    monkeypatch.setattr(service, "gettext", fake)
+    with pytest.raises(ResultRefused) as refused:
+        service.submit(task, leader)
+    assert refused.value.message.startswith("EN:以下事项尚未录入完整，不能提交：EN:SCJGJ-001（")
+    assert "EN:请填写检查结果" in refused.value.message and "EN:请填写检查结果" in refused.value.errors["SCJGJ-001"]
+    assert "以下事项尚未录入完整，不能提交：%(items)s" in seen  # the message, not the text already filled in
+    with pytest.raises(ResultRefused) as refused:
+        service.save_entry(task, "SCJGJ-001", {"inspected_on": "2099-01-01"}, leader)
+    assert refused.value.message == "EN:检查结果有误，未保存"
+    assert refused.value.errors["inspected_on"] == "EN:检查日期2099-01-01晚于今天"
+    monkeypatch.undo()
+    with pytest.raises(ResultRefused) as refused:
+        service.submit(task, leader)
+    assert refused.value.message.startswith("以下事项尚未录入完整，不能提交：SCJGJ-001（")  # Chinese by default
+    task.refresh_from_db()
+    assert task.status == "pending"

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django_tasks import task as background_task
 
 from spotcheck.accounts.models import Role
@@ -55,7 +56,8 @@ from spotcheck.results.sheet import published_results, write_export
 
 log = logging.getLogger(__name__)
 
-NO_FEE = "本次抽样检验不向被检查对象收取检验费用（样品按成本价购买）"
+# Marked here, translated where the record form is rendered.
+NO_FEE = gettext_noop("本次抽样检验不向被检查对象收取检验费用（样品按成本价购买）")
 # A task's record form exists once its results are public.
 RECORDED = (TaskStatus.PUBLISHED, TaskStatus.ARCHIVED)
 # Tasks that no longer keep a plan open (a published one also needs its follow-up done).
@@ -114,7 +116,7 @@ def record_form_context(task: Task) -> dict[str, Any]:
     return {
         "task": task, "plan": task.plan, "entity": task.entity, "members": members, "rows": rows,
         "participants": [p.department for p in task.plan.participants.select_related("department")],
-        "period": (start, end), "has_samples": any(row["samples"] for row in rows), "no_fee": NO_FEE,
+        "period": (start, end), "has_samples": any(row["samples"] for row in rows), "no_fee": gettext(NO_FEE),
         "reviews": list(task.reviews.all()), "follow_ups": list(task.follow_ups.all()),
         "printed_at": timezone.now(),
     }
@@ -157,8 +159,8 @@ def undone_tasks(plan: Plan) -> list[tuple[Task, str]]:
     open_ids = open_follow_ups(plan)
     tasks = (plan.tasks.filter(~Q(status__in=DONE) | Q(pk__in=open_ids))
              .select_related("entity").order_by("order"))
-    return [(t, "后续处置尚未完成" if t.status == TaskStatus.PUBLISHED else f"{t.get_status_display()}，尚未公示")
-            for t in tasks]
+    return [(t, gettext("后续处置尚未完成") if t.status == TaskStatus.PUBLISHED
+             else gettext("%(status)s，尚未公示") % {"status": t.get_status_display()}) for t in tasks]
 
 
 def may_archive(plan: Plan, user: Any) -> bool:
@@ -172,16 +174,20 @@ def may_archive(plan: Plan, user: Any) -> bool:
 def check_archivable(plan: Plan, user: Any) -> None:
     """Refuse, naming the tasks, unless the plan is drawn, the user may archive it and every task is done."""
     if not may_archive(plan, user):
-        raise ResultRefused("只有牵头部门的管理员或负责人可以归档", 403)
+        raise ResultRefused(gettext("只有牵头部门的管理员或负责人可以归档"), 403)
     if plan.status == PlanStatus.CLOSED:
-        raise ResultRefused(f"计划“{plan.number}”已归档办结", 409)
+        raise ResultRefused(gettext("计划“%(plan)s”已归档办结") % {"plan": plan.number}, 409)
     if plan.status != PlanStatus.DRAWN:
-        raise ResultRefused(f"计划当前状态为“{plan.get_status_display()}”，抽取完成后才能归档", 409)
+        raise ResultRefused(gettext("计划当前状态为“%(status)s”，抽取完成后才能归档")
+                            % {"status": plan.get_status_display()}, 409)
     undone = undone_tasks(plan)
     if undone:
-        shown = "；".join(f"第{t.order}号 {t.entity.name}（{t.entity.uscc}）：{why}" for t, why in undone[:20])
-        more = f"；等共{len(undone)}个" if len(undone) > 20 else ""
-        raise ResultRefused(f"以下{len(undone)}个任务尚未办结，不能归档：{shown}{more}", 409,
+        shown = "；".join(gettext("第%(order)s号 %(name)s（%(code)s）：%(reason)s")
+                         % {"order": t.order, "name": t.entity.name, "code": t.entity.uscc, "reason": why}
+                         for t, why in undone[:20])
+        message = (gettext("以下%(count)s个任务尚未办结，不能归档：%(tasks)s；等共%(count)s个") if len(undone) > 20
+                   else gettext("以下%(count)s个任务尚未办结，不能归档：%(tasks)s"))
+        raise ResultRefused(message % {"count": len(undone), "tasks": shown}, 409,
                             {str(t.pk): why for t, why in undone})
 
 
@@ -292,7 +298,7 @@ def archive_plan(plan: Plan, actor: Any, *, archive: PlanArchive | None = None,
         if isinstance(exc, ResultRefused):
             status, reason = JobStatus.REFUSED, exc.message
         else:
-            status, reason = JobStatus.FAILED, translation.gettext("归档出错，请联系管理员")
+            status, reason = JobStatus.FAILED, gettext("归档出错，请联系管理员")
         PlanArchive.objects.filter(pk=archive.pk).update(status=status, error=reason, file="",
                                                          finished_at=timezone.now())
         raise
@@ -313,7 +319,7 @@ def _build_and_close(plan: Plan, actor: Any, archive: PlanArchive, progress: Pro
         list(Task.objects.select_for_update().filter(plan=plan).values_list("pk"))
         check_archivable(plan, actor)
         if fingerprint(plan) != before:
-            raise ResultRefused("归档期间本计划的检查结果有变动，归档文件已作废，请重新归档", 409)
+            raise ResultRefused(gettext("归档期间本计划的检查结果有变动，归档文件已作废，请重新归档"), 409)
         now = timezone.now()
         Task.objects.filter(plan=plan, status=TaskStatus.PUBLISHED).update(status=TaskStatus.ARCHIVED,
                                                                            archived_at=now)
@@ -339,8 +345,8 @@ def start_archive(plan: Plan, user: Any) -> PlanArchive:
         check_archivable(plan, user)
         unfinished = plan.archives.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
         if unfinished.filter(created_at__gt=timezone.now() - STALE_AFTER).exists():
-            raise ResultRefused("本计划的归档正在进行中，请稍候", 409)
-        unfinished.update(status=JobStatus.FAILED, error="归档任务中断", finished_at=timezone.now())
+            raise ResultRefused(gettext("本计划的归档正在进行中，请稍候"), 409)
+        unfinished.update(status=JobStatus.FAILED, error=gettext("归档任务中断"), finished_at=timezone.now())
         count = plan.tasks.filter(status__in=RECORDED).count()
         archive = PlanArchive.objects.create(plan=plan, created_by=user, created_by_name=actor_name(user),
                                              total=count + 3)

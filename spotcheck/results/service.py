@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from spotcheck.accounts.models import Role
 from spotcheck.audit.log import actor_name, record
@@ -81,19 +82,21 @@ def items_for(task: Task, user: Any) -> list[str]:
 def _require_member(task: Task, user: Any, item_code: str | None = None) -> TaskMember:
     member = membership(task, user)
     if member is None:
-        raise ResultRefused("只有检查组成员可以录入检查结果", 403)
+        raise ResultRefused(gettext("只有检查组成员可以录入检查结果"), 403)
     if item_code is not None and item_code not in items_for(task, user):
         if item_code not in task.items:
-            raise ResultRefused(f"事项“{item_code}”不在本任务中", 404)
-        raise ResultRefused(f"事项“{item_code}”由其他部门的组员录入（联合抽查各部门录入本部门事项）", 403)
+            raise ResultRefused(gettext("事项“%(code)s”不在本任务中") % {"code": item_code}, 404)
+        raise ResultRefused(gettext("事项“%(code)s”由其他部门的组员录入（联合抽查各部门录入本部门事项）")
+                             % {"code": item_code}, 403)
     return member
 
 
 def _require_state(task: Task, *states: str) -> None:
     if task.status == TaskStatus.ARCHIVED:
-        raise ResultRefused("任务已归档，不能再修改", 409)
+        raise ResultRefused(gettext("任务已归档，不能再修改"), 409)
     if task.status not in states:
-        raise ResultRefused(f"任务当前状态为“{task.get_status_display()}”，不能进行此操作", 409)
+        raise ResultRefused(gettext("任务当前状态为“%(status)s”，不能进行此操作") % {"status": task.get_status_display()},
+                             409)
 
 
 def is_reviewer(task: Task, user: Any) -> bool:
@@ -132,14 +135,17 @@ def plan_period(task: Task) -> tuple[dt.date, dt.date]:
     return (plan.starts_on or dt.date(plan.year, 1, 1), plan.ends_on or dt.date(plan.year, 12, 31))
 
 
-def _choice(value: Any, choices: Any, name: str, entry: Entry) -> str:
-    """Accept a code or its label (Chinese, or the page's language: the results sheet allows both)."""
+def _choice(value: Any, choices: Any, name: str, entry: Entry, unknown: str) -> str:
+    """Accept a code or its label (Chinese, or the page's language: the results sheet allows both).
+
+    ``unknown`` is the refusal for any other text, with a ``%(value)s`` placeholder.
+    """
     text = str(value or "").strip()
     if not text:
         return ""
     code = code_of(choices, text)
     if code is None:
-        entry.errors[name] = f"未知的{choices.__doc__.split()[0] if choices.__doc__ else ''}“{text}”"
+        entry.errors[name] = unknown % {"value": text}
         return ""
     return code
 
@@ -158,43 +164,46 @@ def check_entry(task: Task, item_code: str, data: Mapping[str, Any], *, complete
     if method:
         code = code_of(Method, method) or method
         if code not in methods:
-            entry.errors["method"] = f"检查方式“{method}”不是该事项的抽查方式（{'、'.join(item[1].method_labels if item else [])}）"
+            entry.errors["method"] = gettext("检查方式“%(method)s”不是该事项的抽查方式（%(allowed)s）") % {
+                "method": method, "allowed": "、".join(item[1].method_labels if item else [])}
         method = code
     entry.values["method"] = method
     try:
         day = _date(data.get("inspected_on"))
     except ValueError:
-        entry.errors["inspected_on"] = f"日期无效“{data.get('inspected_on')}”（应为YYYY-MM-DD）"
+        entry.errors["inspected_on"] = gettext("日期无效“%(value)s”（应为YYYY-MM-DD）") % {
+            "value": data.get("inspected_on")}
         day = None
     if day is not None:
         start, end = plan_period(task)
         if day > today:
-            entry.errors["inspected_on"] = f"检查日期{day}晚于今天"
+            entry.errors["inspected_on"] = gettext("检查日期%(day)s晚于今天") % {"day": day}
         elif day < start or day > end:
-            entry.errors["inspected_on"] = f"检查日期{day}不在计划的实施期间（{start}至{end}）"
+            entry.errors["inspected_on"] = gettext("检查日期%(day)s不在计划的实施期间（%(start)s至%(end)s）") % {
+                "day": day, "start": start, "end": end}
     entry.values["inspected_on"] = day
     for name in ("checked", "findings"):
         entry.values[name] = str(data.get(name) or "").strip()
-    category = _choice(data.get("category"), Category, "category", entry)
-    follow_up = _choice(data.get("follow_up"), FollowUp, "follow_up", entry)
+    category = _choice(data.get("category"), Category, "category", entry, gettext("未知的检查结果“%(value)s”"))
+    follow_up = _choice(data.get("follow_up"), FollowUp, "follow_up", entry, gettext("未知的后续处置“%(value)s”"))
     entry.values["category"], entry.values["follow_up"] = category, follow_up
     team = dict(task.members.values_list("inspector__cert_no", "inspector_id"))
     raw = data.get("inspectors") or []
     names = [c.strip() for c in (raw.split(";") if isinstance(raw, str) else raw) if str(c).strip()]
     strangers = [c for c in names if c not in team]
     if strangers:
-        entry.errors["inspectors"] = f"不是本任务检查组成员：{'、'.join(strangers)}"
+        entry.errors["inspectors"] = gettext("不是本任务检查组成员：%(names)s") % {"names": "、".join(strangers)}
     entry.values["inspectors"] = names
     if complete:
-        for name, label in (("method", "检查方式"), ("inspected_on", "检查日期"), ("checked", "检查内容"),
-                            ("category", "检查结果")):
+        for name, message in (("method", gettext("请填写检查方式")), ("inspected_on", gettext("请填写检查日期")),
+                              ("checked", gettext("请填写检查内容")), ("category", gettext("请填写检查结果"))):
             if not entry.values[name] and name not in entry.errors:
-                entry.errors[name] = f"请填写{label}"
+                entry.errors[name] = message
         if category and category not in WITHOUT_PROBLEM:
             if not entry.values["findings"]:
-                entry.errors.setdefault("findings", "发现问题时须写明检查发现")
+                entry.errors.setdefault("findings", gettext("发现问题时须写明检查发现"))
             if not follow_up:
-                entry.errors.setdefault("follow_up", "发现问题时须选择后续处置")
+                entry.errors.setdefault("follow_up", gettext("发现问题时须选择后续处置"))
         if not names:
             entry.values["inspectors"] = list(team)
     if category in WITHOUT_PROBLEM and not follow_up:
@@ -211,7 +220,7 @@ def save_entry(task: Task, item_code: str, data: Mapping[str, Any], user: Any, *
         _require_member(task, user, item_code)
         entry = check_entry(task, item_code, data, complete=complete)
         if entry.errors:
-            raise ResultRefused("检查结果有误，未保存", 400, entry.errors)
+            raise ResultRefused(gettext("检查结果有误，未保存"), 400, entry.errors)
         result = _store(task, item_code, entry.values, actor_name(user))
         record(user, "result_enter", "task", task.pk, {"item": item_code, **_audit_values(entry.values)})
     return result
@@ -246,18 +255,19 @@ def add_sample(task: Task, item_code: str, data: Mapping[str, Any], user: Any) -
     errors: dict[str, str] = {}
     values = {k: str(data.get(k) or "").strip() for k in ("product", "specification", "quantity",
                                                            "testing_body", "report_no", "test_result")}
-    for name, label in (("product", "样品名称"), ("quantity", "抽样数量"), ("testing_body", "检验机构")):
+    for name, message in (("product", gettext("请填写样品名称")), ("quantity", gettext("请填写抽样数量")),
+                          ("testing_body", gettext("请填写检验机构"))):
         if not values[name]:
-            errors[name] = f"请填写{label}"
+            errors[name] = message
     try:
         price = Decimal(str(data.get("price_paid") or "").strip())
         if price < 0 or not price.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        errors["price_paid"] = "请填写按成本价支付的样品金额（元）"
+        errors["price_paid"] = gettext("请填写按成本价支付的样品金额（元）")
         price = Decimal(0)
     if errors:
-        raise ResultRefused("抽样记录有误，未保存", 400, errors)
+        raise ResultRefused(gettext("抽样记录有误，未保存"), 400, errors)
     with transaction.atomic():
         task = _locked(task)
         _require_state(task, *EDITABLE)
@@ -297,13 +307,13 @@ def check_upload(upload: Any) -> tuple[bytes, str, str]:
     """Return (content, type, extension) of an uploaded photo or PDF; refuse a wrong type or size."""
     limit = settings.SPOTCHECK["attachment_max_mb"] * 1024 * 1024
     if upload.size > limit:
-        raise ResultRefused(f"附件“{upload.name}”超过{settings.SPOTCHECK['attachment_max_mb']}MB的上限", 400,
-                            {"file": "文件过大"})
+        raise ResultRefused(gettext("附件“%(name)s”超过%(limit)sMB的上限") % {
+            "name": upload.name, "limit": settings.SPOTCHECK["attachment_max_mb"]}, 400, {"file": gettext("文件过大")})
     content = upload.read()
     kind = sniff(content[:16])
     if kind is None:
-        raise ResultRefused(f"附件“{upload.name}”不是照片（JPEG、PNG、WebP）或PDF文件（按文件内容判断）", 400,
-                            {"file": "文件类型不符"})
+        raise ResultRefused(gettext("附件“%(name)s”不是照片（JPEG、PNG、WebP）或PDF文件（按文件内容判断）")
+                            % {"name": upload.name}, 400, {"file": gettext("文件类型不符")})
     return content, kind[0], kind[1]
 
 
@@ -336,7 +346,7 @@ def missing_items(task: Task) -> dict[str, dict[str, str]]:
     for code in task.items:
         result = results.get(code)
         if result is None:
-            missing[code] = {"": "尚未录入"}
+            missing[code] = {"": gettext("尚未录入")}
             continue
         entry = check_entry(task, code, {name: getattr(result, name) for name in ENTRY_FIELDS}, complete=True,
                             items=items)
@@ -352,12 +362,13 @@ def submit(task: Task, user: Any) -> Task:
         _require_state(task, *EDITABLE)
         member = _require_member(task, user)
         if member.position != 0:
-            raise ResultRefused("只有组长可以提交检查结果", 403)
+            raise ResultRefused(gettext("只有组长可以提交检查结果"), 403)
         missing = missing_items(task)
         if missing:
-            raise ResultRefused("以下事项尚未录入完整，不能提交：" + "；".join(
-                f"{code}（{'、'.join(errors.values())}）" for code, errors in missing.items()), 400,
-                {code: "；".join(errors.values()) for code, errors in missing.items()})
+            listed = "；".join(gettext("%(item)s（%(reasons)s）") % {"item": code, "reasons": "、".join(errors.values())}
+                             for code, errors in missing.items())
+            raise ResultRefused(gettext("以下事项尚未录入完整，不能提交：%(items)s") % {"items": listed}, 400,
+                                {code: "；".join(errors.values()) for code, errors in missing.items()})
         results = Result.objects.filter(task=task, corrects=None)
         for result in results:
             if not result.inspectors:
@@ -383,7 +394,7 @@ def approve(task: Task, user: Any) -> Task:
         task = _locked(task)
         _require_state(task, TaskStatus.ENTERED)
         if user is not None and not is_reviewer(task, user):
-            raise ResultRefused("只有牵头部门的负责人可以审核检查结果", 403)
+            raise ResultRefused(gettext("只有牵头部门的负责人可以审核检查结果"), 403)
         now = timezone.now()
         Review.objects.create(task=task, decision=Review.Decision.APPROVED, reviewer=actor_name(user))
         task.status, task.approved_at, task.approved_by = TaskStatus.APPROVED, now, actor_name(user)
@@ -412,10 +423,10 @@ def approve_many(tasks: Iterable[Task], user: Any, *, batch: int = 500) -> int:
     for task in tasks:
         current = fresh.get(task.pk)
         if current is None:
-            raise ResultRefused(f"任务{task.pk}不存在", 404)
+            raise ResultRefused(gettext("任务%(task)s不存在") % {"task": task.pk}, 404)
         _require_state(current, TaskStatus.ENTERED)
         if user is not None and not is_reviewer(current, user):
-            raise ResultRefused("只有牵头部门的负责人可以审核检查结果", 403)
+            raise ResultRefused(gettext("只有牵头部门的负责人可以审核检查结果"), 403)
     for start in range(0, len(tasks), batch):
         with transaction.atomic():
             for task in tasks[start:start + batch]:
@@ -430,9 +441,9 @@ def return_task(task: Task, user: Any, reason: str) -> Task:
         task = _locked(task)
         _require_state(task, TaskStatus.ENTERED)
         if user is not None and not is_reviewer(task, user):
-            raise ResultRefused("只有牵头部门的负责人可以审核检查结果", 403)
+            raise ResultRefused(gettext("只有牵头部门的负责人可以审核检查结果"), 403)
         if not reason:
-            raise ResultRefused("请说明退回理由", 400, {"reason": "请说明退回理由"})
+            raise ResultRefused(gettext("请说明退回理由"), 400, {"reason": gettext("请说明退回理由")})
         Review.objects.create(task=task, decision=Review.Decision.RETURNED, reason=reason,
                               reviewer=actor_name(user))
         task.status, task.return_reason = TaskStatus.RETURNED, reason
@@ -465,17 +476,17 @@ def record_follow_up(task: Task, user: Any, *, action: str, done_on: Any, done_b
     errors: dict[str, str] = {}
     action = (action or "").strip()
     if not action:
-        errors["action"] = "请写明处置情况"
+        errors["action"] = gettext("请写明处置情况")
     try:
         day = _date(done_on)
     except ValueError:
         day = None
     if day is None:
-        errors["done_on"] = "请填写完成日期（YYYY-MM-DD）"
+        errors["done_on"] = gettext("请填写完成日期（YYYY-MM-DD）")
     elif day > timezone.localdate():
-        errors["done_on"] = "完成日期晚于今天"
+        errors["done_on"] = gettext("完成日期晚于今天")
     if errors or day is None:
-        raise ResultRefused("后续处置记录有误，未保存", 400, errors)
+        raise ResultRefused(gettext("后续处置记录有误，未保存"), 400, errors)
     content = None
     if document is not None:
         content, _, extension = check_upload(document)
@@ -483,9 +494,9 @@ def record_follow_up(task: Task, user: Any, *, action: str, done_on: Any, done_b
         task = _locked(task)
         _require_state(task, TaskStatus.PUBLISHED)
         if user is not None and not may_follow_up(task, user):
-            raise ResultRefused("只有检查组成员或参与部门的管理员、负责人可以记录后续处置", 403)
+            raise ResultRefused(gettext("只有检查组成员或参与部门的管理员、负责人可以记录后续处置"), 403)
         if not open_problems(task):
-            raise ResultRefused("本任务没有待完成的后续处置", 409)
+            raise ResultRefused(gettext("本任务没有待完成的后续处置"), 409)
         follow_up = FollowUpRecord(task=task, action=action, done_on=day, done_by=(done_by or "").strip()
                                    or actor_name(user), recorded_by=actor_name(user))
         if content is not None:
@@ -516,14 +527,14 @@ def correct(result: Result, data: Mapping[str, Any], user: Any, reason: str) -> 
         _require_state(task, TaskStatus.PUBLISHED)
         result = Result.objects.select_for_update().get(pk=result.pk)
         if user is not None and not may_correct(task, result, user):
-            raise ResultRefused("只有负责人可以更正已公示的检查结果", 403)
+            raise ResultRefused(gettext("只有负责人可以更正已公示的检查结果"), 403)
         if result.published_at is None or Result.objects.filter(corrects=result).exists():
-            raise ResultRefused("只能更正已公示且未被更正的检查结果", 409)
+            raise ResultRefused(gettext("只能更正已公示且未被更正的检查结果"), 409)
         entry = check_entry(task, result.item_code, data, complete=True)
         if not reason:
-            entry.errors["reason"] = "请说明更正原因"
+            entry.errors["reason"] = gettext("请说明更正原因")
         if entry.errors:
-            raise ResultRefused("更正有误，未保存", 400, entry.errors)
+            raise ResultRefused(gettext("更正有误，未保存"), 400, entry.errors)
         now = timezone.now()
         new = Result.objects.create(
             task=task, item_code=result.item_code, department=result.department, entity=result.entity,
@@ -574,14 +585,14 @@ def enter_sheet_results(task: Task, rows: Mapping[str, Mapping[str, Any]], actor
         task = _locked(task)
         _require_state(task, *EDITABLE)
         if not may_enter_sheet(task, actor):
-            raise ResultRefused("只有该任务的组长或牵头部门的管理员、负责人可以上传检查结果表", 403)
+            raise ResultRefused(gettext("只有该任务的组长或牵头部门的管理员、负责人可以上传检查结果表"), 403)
         errors: dict[str, str] = {}
         for code in task.items:
             if code not in rows:
-                errors[code] = "缺少该事项（一个任务的各事项须一并录入）"
+                errors[code] = gettext("缺少该事项（一个任务的各事项须一并录入）")
         for code in rows:
             if code not in task.items:
-                errors[code] = f"事项“{code}”不在本任务中"
+                errors[code] = gettext("事项“%(code)s”不在本任务中") % {"code": code}
         values: dict[str, dict[str, Any]] = {}
         items = published_items(task.items)
         for code in task.items:
@@ -591,8 +602,8 @@ def enter_sheet_results(task: Task, rows: Mapping[str, Mapping[str, Any]], actor
                     errors[code] = "；".join(entry.errors.values())
                 values[code] = entry.values
         if errors:
-            raise ResultRefused("检查结果表有误，未保存：" + "；".join(f"{c}（{e}）" for c, e in errors.items()),
-                                400, errors)
+            listed = "；".join(gettext("%(item)s（%(reasons)s）") % {"item": c, "reasons": e} for c, e in errors.items())
+            raise ResultRefused(gettext("检查结果表有误，未保存：%(items)s") % {"items": listed}, 400, errors)
         actor_text = actor_name(actor)
         for code in task.items:
             _store(task, code, values[code], actor_text)

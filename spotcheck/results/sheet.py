@@ -27,7 +27,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from spotcheck.audit.log import record
 from spotcheck.catalog.lists import published_items
@@ -48,9 +48,9 @@ def parse_task_number(text: str) -> int:
     try:
         number = int(text.strip())
     except ValueError:
-        raise ValueError(f"任务编号应为整数“{text}”（见模板）") from None
+        raise ValueError(gettext("任务编号应为整数“%(value)s”（见模板）") % {"value": text}) from None
     if number <= 0:
-        raise ValueError(f"任务编号应为正整数“{text}”")
+        raise ValueError(gettext("任务编号应为正整数“%(value)s”") % {"value": text})
     return number
 
 
@@ -86,6 +86,17 @@ EXPORT_KEYS = KEYS + [key for key, _, _ in EXPORT_EXTRA]
 EXPORT_HEADERS = {**HEADERS, **{key: zh for key, zh, _ in EXPORT_EXTRA}}
 EXPORT_WIDTHS = {**WIDTHS, **{key: width for key, _, width in EXPORT_EXTRA}}
 
+# The refusal of an empty required cell, in the web's wording (check_entry's "请填写检查结果").
+PLEASE_FILL = {
+    "task": gettext_lazy("请填写任务编号"),
+    "code": gettext_lazy("请填写统一社会信用代码"),
+    "item": gettext_lazy("请填写事项代码"),
+    "method": gettext_lazy("请填写检查方式"),
+    "inspected_on": gettext_lazy("请填写检查日期"),
+    "checked": gettext_lazy("请填写检查内容"),
+    "result": gettext_lazy("请填写检查结果"),
+}
+
 # Where the sheet's columns meet check_entry's field names.
 FIELD_COLUMN = {"category": "result"}
 COLUMN_FIELD = {"result": "category"}
@@ -93,7 +104,9 @@ COLUMN_FIELD = {"result": "category"}
 
 def column_label(column: str) -> str:
     """Return how a column is named to the user: its Chinese header, or the name as written."""
-    return HEADERS.get(column) or EXPORT_HEADERS.get(column) or {"file": "文件", "row": "行"}.get(column, column)
+    if column in EXPORT_HEADERS:  # the sheet's columns and the export's
+        return EXPORT_HEADERS[column]
+    return {"file": gettext("文件"), "row": gettext("行")}.get(column, column)
 
 
 # --- The template -----------------------------------------------------------------------------
@@ -181,10 +194,11 @@ def write_xlsx(out: IO[bytes], header: Sequence[str], widths: Sequence[int], row
     return count
 
 
-CHOICE_LISTS: tuple[tuple[str, str, Any], ...] = (
-    ("method", "检查方式", Method),
-    ("result", "检查结果", Category),
-    ("follow_up", "后续处置", FollowUp),
+# Each choice column of the sheet, the heading of its list in 填写说明, and its choices.
+CHOICE_LISTS: tuple[tuple[str, Any, Any], ...] = (
+    ("method", gettext_lazy("检查方式（可填代码或中文）"), Method),
+    ("result", gettext_lazy("检查结果（可填代码或中文）"), Category),
+    ("follow_up", gettext_lazy("后续处置（可填代码或中文）"), FollowUp),
 )
 HELP_LIST_START = 8  # the row of 填写说明 where the first list of codes begins
 
@@ -208,21 +222,24 @@ def _add_choices(sheet: Any, header: Sequence[str], last_row: int) -> None:
     for index, key in enumerate(KEYS):
         if key in ranges:
             validation = DataValidation(type="list", formula1=ranges[key], allow_blank=True, errorStyle="warning",
-                                        error="请从列表中选择，或填写代码", errorTitle=HEADERS[key])
+                                        error=gettext("请从列表中选择，或填写代码"), errorTitle=HEADERS[key])
             validation.add(f"{_letter(index)}2:{_letter(index)}{last_row}")
             sheet.data_validations.append(validation)
 
 
 def _write_help(book: Any, plan: Plan, tasks: Sequence[Task]) -> None:
     start, end = plan.starts_on or dt.date(plan.year, 1, 1), plan.ends_on or dt.date(plan.year, 12, 31)
-    sheet = _new_sheet(book, HELP_TITLE, ["项目或代码", "内容或中文", "说明"], [24, 40, 60])
+    sheet = _new_sheet(book, HELP_TITLE, [gettext("项目或代码"), gettext("内容或中文"), gettext("说明")], [24, 40, 60])
     lines = [
-        ("计划", plan.number, plan.name),
-        ("实施期间", f"{start} 至 {end}", "检查日期须在此期间内，且不晚于填表当天；格式 YYYY-MM-DD"),
-        ("填写规则", "每行一个任务的一个事项", "同一任务的各事项须一并填写上传；任何一行有误，整个文件都不会录入"),
-        ("检查发现", "", "检查结果为“未发现问题”或“未发现开展本次抽查涉及的经营活动”以外时必填"),
-        ("后续处置", "", "发现问题时必填；未发现问题时可留空（视为无需后续处置）"),
-        ("检查人员", "执法证号，以英文分号 ; 分隔", "留空表示本任务检查组全体成员；所填人员须为本任务检查组成员"),
+        (gettext("计划"), plan.number, plan.name),
+        (gettext("实施期间"), gettext("%(start)s 至 %(end)s") % {"start": start, "end": end},
+         gettext("检查日期须在此期间内，且不晚于填表当天；格式 YYYY-MM-DD")),
+        (gettext("填写规则"), gettext("每行一个任务的一个事项"),
+         gettext("同一任务的各事项须一并填写上传；任何一行有误，整个文件都不会录入")),
+        (gettext("检查发现"), "", gettext("检查结果为“未发现问题”或“未发现开展本次抽查涉及的经营活动”以外时必填")),
+        (gettext("后续处置"), "", gettext("发现问题时必填；未发现问题时可留空（视为无需后续处置）")),
+        (gettext("检查人员"), gettext("执法证号，以英文分号 ; 分隔"),
+         gettext("留空表示本任务检查组全体成员；所填人员须为本任务检查组成员")),
     ]
     for line in lines:
         sheet.append([safe_cell(v) for v in line])
@@ -230,17 +247,17 @@ def _write_help(book: Any, plan: Plan, tasks: Sequence[Task]) -> None:
     while row < HELP_LIST_START - 1:
         sheet.append([])
         row += 1
-    for _key, label, choices in CHOICE_LISTS:
-        sheet.append([f"{label}（可填代码或中文）"])
+    for _key, heading, choices in CHOICE_LISTS:
+        sheet.append([str(heading)])
         for code, text in choices.choices:
             note = ""
             if choices is Category:
-                note = "" if code in WITHOUT_PROBLEM else "须填写检查发现和后续处置"
+                note = "" if code in WITHOUT_PROBLEM else gettext("须填写检查发现和后续处置")
             sheet.append([code, str(text), note])
         sheet.append([])
     if tasks:
-        sheet.append(["检查组（组长在前）"])
-        sheet.append(["任务编号", "市场主体", "执法证号 姓名"])
+        sheet.append([gettext("检查组（组长在前）")])
+        sheet.append([gettext("任务编号"), gettext("市场主体"), gettext("执法证号 姓名")])
         for task in sorted(tasks, key=lambda t: t.order):
             team = "；".join(f"{i.cert_no} {i.name}" for i in task.team())
             sheet.append([task.order, safe_cell(task.entity.name), safe_cell(team)])
@@ -295,7 +312,8 @@ class SheetOutcome:
 
     def lines(self) -> list[str]:
         """Return each error as ``第N行，列：原因`` (the web page's list)."""
-        return [f"第{e.row}行，{column_label(e.column)}：{e.message}" for e in self.errors]
+        return [gettext("第%(row)s行，%(column)s：%(reason)s") % {"row": e.row, "column": column_label(e.column),
+                                                                  "reason": e.message} for e in self.errors]
 
     def summary(self) -> str:
         return "\n".join([self.headline(), *(str(e) for e in self.errors)])
@@ -318,7 +336,8 @@ def _read(file: Any) -> tuple[bytes, str]:
         name, size = path.name, path.stat().st_size
     else:
         name, size = Path(str(getattr(file, "name", "") or "sheet")).name, getattr(file, "size", 0) or 0
-    too_big = TableError([RowError(1, "file", f"文件“{name}”超过{limit // MB}MB的上限")])
+    too_big = TableError([RowError(1, "file", gettext("文件“%(name)s”超过%(limit)sMB的上限")
+                                   % {"name": name, "limit": limit // MB})])
     if size > limit:
         raise too_big
     if isinstance(file, str | Path):
@@ -332,14 +351,15 @@ def _read(file: Any) -> tuple[bytes, str]:
 
 
 def _state_reason(task: Task) -> str:
-    n = task.order
+    n = {"order": task.order}
     if task.status == TaskStatus.ENTERED:
-        return f"第{n}号任务已提交审核，不能再上传；如需修改，请审核人退回后再上传"
+        return gettext("第%(order)s号任务已提交审核，不能再上传；如需修改，请审核人退回后再上传") % n
     if task.status in (TaskStatus.APPROVED, TaskStatus.PUBLISHED):
-        return f"第{n}号任务的检查结果已审核公示，不能再上传；如需更正，请在网页上提交更正"
+        return gettext("第%(order)s号任务的检查结果已审核公示，不能再上传；如需更正，请在网页上提交更正") % n
     if task.status == TaskStatus.ARCHIVED:
-        return f"第{n}号任务已归档，不能再修改"
-    return f"第{n}号任务状态为“{task.get_status_display()}”，不能录入检查结果"
+        return gettext("第%(order)s号任务已归档，不能再修改") % n
+    return (gettext("第%(order)s号任务状态为“%(status)s”，不能录入检查结果")
+            % {**n, "status": task.get_status_display()})
 
 
 def _entry_data(values: dict[str, Any]) -> dict[str, Any]:
@@ -368,11 +388,12 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
     refused_tasks: set[int] = set()
     allowed: dict[int, bool] = {}
     count = 0
+    empty = gettext("必填项为空")  # read_rows' reason for an empty required cell, in the same language
     for number, values, row_errors in rows:
         count += 1
         # The web's wording for an empty required cell ("请填写检查结果"), so that both refuse alike.
-        row_errors = [RowError(e.row, e.column, f"请填写{HEADERS[e.column]}") if e.message.startswith("必填项为空")
-                      and e.column in HEADERS else e for e in row_errors]
+        row_errors = [RowError(e.row, e.column, str(PLEASE_FILL[e.column])) if e.message.startswith(empty)
+                      and e.column in PLEASE_FILL else e for e in row_errors]
         errors.extend(row_errors)
         bad = {e.column for e in row_errors}
         if "task" in bad or "code" in bad or "item" in bad:
@@ -384,14 +405,16 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
             continue
         first_row.setdefault(order, number)
         if item not in plan_items:
-            errors.append(RowError(number, "item", f"事项“{item}”不在本计划的抽查事项中"
-                                                   f"（{'、'.join(plan.items)}）"))
+            errors.append(RowError(number, "item", gettext("事项“%(item)s”不在本计划的抽查事项中（%(items)s）")
+                                   % {"item": item, "items": "、".join(plan.items)}))
             continue
         if item not in task.items:
-            errors.append(RowError(number, "item", f"事项“{item}”不在第{order}号任务中"))
+            errors.append(RowError(number, "item", gettext("事项“%(item)s”不在第%(order)s号任务中")
+                                   % {"item": item, "order": order}))
             continue
         if (order, item) in seen:
-            errors.append(RowError(number, "item", f"第{order}号任务的事项“{item}”与第{seen[order, item]}行重复"))
+            errors.append(RowError(number, "item", gettext("第%(order)s号任务的事项“%(item)s”与第%(row)s行重复")
+                                   % {"order": order, "item": item, "row": seen[order, item]}))
             continue
         seen[order, item] = number
         if task.status not in service.EDITABLE:
@@ -401,8 +424,8 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
         if order not in allowed:
             allowed[order] = service.may_enter_sheet(task, actor)
         if not allowed[order]:
-            errors.append(RowError(number, "task", f"只有第{order}号任务的组长或牵头部门的管理员、负责人"
-                                                   "可以上传该任务的检查结果"))
+            errors.append(RowError(number, "task", gettext("只有第%(order)s号任务的组长或牵头部门的管理员、负责人"
+                                                           "可以上传该任务的检查结果") % {"order": order}))
             refused_tasks.add(order)
             continue
         data = _entry_data(values)
@@ -413,15 +436,16 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
                 errors.append(RowError(number, column, reason))
         good.append(_Row(number, task, item, data))
     if count == 0 and not errors:
-        errors.append(RowError(1, "file", "表中没有检查结果行"))
+        errors.append(RowError(1, "file", gettext("表中没有检查结果行")))
     for order, number in first_row.items():
         task = tasks[order]
         if order in refused_tasks:
             continue
         missing = [code for code in task.items if (order, code) not in seen]
         if missing:
-            errors.append(RowError(number, "item", f"第{order}号任务缺少事项{'、'.join(missing)}的行"
-                                                   "（一个任务的各事项须一并填写）"))
+            errors.append(RowError(number, "item", gettext("第%(order)s号任务缺少事项%(items)s的行"
+                                                           "（一个任务的各事项须一并填写）")
+                                   % {"order": order, "items": "、".join(missing)}))
     errors.sort(key=lambda e: (e.row, KEYS.index(e.column) if e.column in KEYS else -1))
     return good, errors, count
 
@@ -429,19 +453,21 @@ def check_sheet(plan: Plan, content: bytes, name: str, actor: Any, *, only: Task
 def _task_mismatch(plan: Plan, tasks: dict[int, Task], number: int, order: int, code: str,
                    only: Task | None) -> RowError:
     if only is not None and (order != only.order or code != only.entity.uscc):
-        return RowError(number, "task", f"此表只用于第{only.order}号任务（{only.entity.uscc}）")
+        return RowError(number, "task", gettext("此表只用于第%(order)s号任务（%(code)s）")
+                        % {"order": only.order, "code": only.entity.uscc})
     here = next((t for t in tasks.values() if t.entity.uscc == code), None)
     if here is not None:
-        return RowError(number, "code", f"“{code}”不是第{order}号任务的被检查主体，而是第{here.order}号任务的")
+        return RowError(number, "code", gettext("“%(code)s”不是第%(order)s号任务的被检查主体，而是第%(other)s号任务的")
+                        % {"code": code, "order": order, "other": here.order})
     elsewhere = (Task.objects.filter(entity__uscc=code).exclude(plan=plan).select_related("plan")
                  .order_by("-plan__year", "-pk").first())
     if elsewhere is not None:
-        return RowError(number, "task", f"该行是计划{elsewhere.plan.number}第{elsewhere.order}号任务的，"
-                                        "不属于本计划")
+        return RowError(number, "task", gettext("该行是计划%(plan)s第%(order)s号任务的，不属于本计划")
+                        % {"plan": elsewhere.plan.number, "order": elsewhere.order})
     if order not in tasks:
-        return RowError(number, "task", f"本计划没有第{order}号任务")
-    return RowError(number, "code", f"“{code}”不是第{order}号任务的被检查主体"
-                                    f"（应为{tasks[order].entity.uscc}）")
+        return RowError(number, "task", gettext("本计划没有第%(order)s号任务") % {"order": order})
+    return RowError(number, "code", gettext("“%(code)s”不是第%(order)s号任务的被检查主体（应为%(expected)s）")
+                    % {"code": code, "order": order, "expected": tasks[order].entity.uscc})
 
 
 def import_sheet(plan: Plan, file: Any, actor: Any, *, only: Task | None = None,
@@ -513,10 +539,11 @@ def export_rows(results: Iterable[Result], *, english: bool = False) -> Iterator
     for result in results:
         if result.corrects_id is not None:
             old = result.corrects
-            correction = (f"更正（原记录公示于{timezone.localtime(old.published_at).date().isoformat()}）"
-                          if old is not None and old.published_at else "更正")
+            correction = (gettext("更正（原记录公示于%(date)s）")
+                          % {"date": timezone.localtime(old.published_at).date().isoformat()}
+                          if old is not None and old.published_at else gettext("更正"))
         elif not result.is_current:
-            correction = "已被更正"
+            correction = gettext("已被更正")
         else:
             correction = ""
         row = {
