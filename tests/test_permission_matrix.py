@@ -174,7 +174,7 @@ def build_world() -> World:
     o["conflict"] = Conflict.objects.create(inspector=Inspector.objects.get(cert_no="S008"), uscc=make_uscc(7),
                                             status="pending", source="declared")
     # A user of SCJGJ for the user management pages to act on.
-    o["member"] = _user("ivy", Role.DEPT_HEAD, scjgj)
+    o["member"] = _user("ivy", Role.DEPT_ADMIN, scjgj)  # a head would be the coordinator's alone
     o["uscc"] = make_uscc(1)
     o["published_uscc"] = published.entity.uscc
     return world

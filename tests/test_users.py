@@ -61,8 +61,9 @@ def test_the_coordinator_sees_everyone_an_administrator_only_their_department(pe
     for name in ("coordinator", "alice", "henry", "ian", "olga", "wanda"):
         assert f">{name}</a>" in page
     page = login(personas["alice"]).get(reverse("users:list")).content.decode()
-    assert ">henry</a>" in page and ">ian</a>" in page and ">alice</a>" in page
-    for name in ("coordinator", "olga", "wanda"):
+    assert ">ian</a>" in page and ">alice</a>" in page
+    # Not the department's head: the head approves what the administrator writes (separation of duties).
+    for name in ("coordinator", "olga", "wanda", "henry"):
         assert f">{name}</a>" not in page
 
 
@@ -129,12 +130,13 @@ def test_an_administrator_creates_users_of_their_own_department_only(personas, l
     client = login(personas["alice"])
     for data in (_form(department=departments["WJW"].pk),                                  # another department
                  _form(role="coordinator"), _form(role="witness"),                          # not a department role
-                 _form(role="coordinator", department=departments["SCJGJ"].pk)):
+                 _form(role="coordinator", department=departments["SCJGJ"].pk),
+                 _form(role="dept_head", department=departments["SCJGJ"].pk)):              # a head: the coordinator's
         response = client.post(reverse("users:create"), data)
         assert response.status_code == 200 and "未能保存" in response.content.decode(), data
         assert not User.objects.filter(username="newbie").exists()
     assert not _payloads("user_create")
-    response = client.post(reverse("users:create"), _form(department=departments["SCJGJ"].pk))
+    response = client.post(reverse("users:create"), _form(role="dept_admin", department=departments["SCJGJ"].pk))
     assert User.objects.get(username="newbie").department == departments["SCJGJ"]
     assert "temporary-password" in response.content.decode()
 
@@ -170,7 +172,7 @@ def test_an_inspector_login_links_an_inspector_record_of_the_same_department(
 
 def test_an_edit_records_the_changed_fields(personas, login, free_inspector):
     henry = personas["henry"]
-    client = login(personas["alice"])
+    client = login(personas["coordinator"])
     response = client.post(reverse("users:edit", args=[henry.pk]), _form(
         username="henry", display_name="亨利", role="inspector", department=henry.department_id,
         inspector=free_inspector.pk))
@@ -203,18 +205,35 @@ def test_an_administrator_does_not_see_other_departments_users(personas, login):
 
 
 def test_an_administrator_cannot_raise_anyone_to_coordinator(personas, login):
-    henry = personas["henry"]
-    response = login(personas["alice"]).post(reverse("users:edit", args=[henry.pk]), _form(
-        username="henry", role="coordinator", department=""))
+    ian = personas["ian"]
+    response = login(personas["alice"]).post(reverse("users:edit", args=[ian.pk]), _form(
+        username="ian", role="coordinator", department=""))
     assert response.status_code == 200 and "未能保存" in response.content.decode()
-    henry.refresh_from_db()
-    assert henry.role == Role.DEPT_HEAD and henry.department_id is not None
+    ian.refresh_from_db()
+    assert ian.role == Role.INSPECTOR and ian.department_id is not None
     # Nor move them to another department.
     olga = personas["olga"]
-    response = login(personas["alice"]).post(reverse("users:edit", args=[henry.pk]), _form(
-        username="henry", role="dept_head", department=olga.department_id))
+    response = login(personas["alice"]).post(reverse("users:edit", args=[ian.pk]), _form(
+        username="ian", role="inspector", department=olga.department_id, inspector=ian.inspector_id))
+    ian.refresh_from_db()
+    assert response.status_code == 200 and ian.department_id == personas["alice"].department_id
+
+
+def test_an_administrator_cannot_make_or_manage_a_head(personas, login):
+    """Separation of duties: the head approves what the administrator writes, so an administrator who
+    could create a head's login, or reset its password, could approve their own plan."""
+    henry, client = personas["henry"], login(personas["alice"])
+    assert client.get(reverse("users:edit", args=[henry.pk])).status_code == 404
+    for name in ("disable", "reset_password"):
+        assert client.post(reverse(f"users:{name}", args=[henry.pk])).status_code == 404
+    ian = personas["ian"]
+    response = client.post(reverse("users:edit", args=[ian.pk]), _form(
+        username="ian", role="dept_head", department=ian.department_id))
+    assert response.status_code == 200 and "未能保存" in response.content.decode()
     henry.refresh_from_db()
-    assert response.status_code == 200 and henry.department_id == personas["alice"].department_id
+    ian.refresh_from_db()
+    assert henry.is_active and henry.check_password(PASSWORD) and ian.role == Role.INSPECTOR
+    assert not _payloads("user_update") and not _payloads("user_password_reset")
 
 
 @pytest.mark.parametrize("who, role", [("coordinator", "witness"), ("alice", "dept_head")])
@@ -238,7 +257,7 @@ def test_a_disabled_user_cannot_log_in_and_is_kept(personas, login):
     henry = personas["henry"]
     session, _ = _login("henry", PASSWORD)
     assert session.get(reverse("home")).status_code == 200
-    client = login(personas["alice"])
+    client = login(personas["coordinator"])
     assert client.get(reverse("users:disable", args=[henry.pk])).status_code == 405
     assert client.post(reverse("users:disable", args=[henry.pk])).status_code == 302
     henry.refresh_from_db()
@@ -272,8 +291,8 @@ def test_no_one_disables_or_resets_themselves(personas, login):
 
 def test_a_temporary_password_must_be_changed_at_the_next_login(personas, login):
     henry = personas["henry"]
-    assert login(personas["alice"]).get(reverse("users:reset_password", args=[henry.pk])).status_code == 405
-    response = login(personas["alice"]).post(reverse("users:reset_password", args=[henry.pk]))
+    assert login(personas["coordinator"]).get(reverse("users:reset_password", args=[henry.pk])).status_code == 405
+    response = login(personas["coordinator"]).post(reverse("users:reset_password", args=[henry.pk]))
     temporary = _temporary_password(response)
     assert "no-store" in response["Cache-Control"]  # the page with the password is not kept
     henry.refresh_from_db()
@@ -300,10 +319,10 @@ def test_a_temporary_password_must_be_changed_at_the_next_login(personas, login)
     assert not henry.must_change_password
     assert _login("henry", NEW_PASSWORD)[1]["Location"] == reverse("home")
     assert _login("henry", temporary)[1].status_code == 200  # the temporary password is spent
-    # The audit: a reset by alice, a change by henry, and no password anywhere in the log.
+    # The audit: a reset by the coordinator, a change by henry, and no password anywhere in the log.
     reset = AuditEntry.objects.get(action="user_password_reset")
     change = AuditEntry.objects.get(action="user_password_change")
-    assert (reset.actor, change.actor) == ("user:alice", "user:henry")
+    assert (reset.actor, change.actor) == ("user:coordinator", "user:henry")
     for entry in AuditEntry.objects.all():
         for secret in (temporary, NEW_PASSWORD, PASSWORD, henry.password):
             assert secret not in entry.payload

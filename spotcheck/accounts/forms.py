@@ -100,9 +100,12 @@ class UserForm(forms.ModelForm):
 
 
 def assignable_roles(actor: Any) -> tuple[str, ...]:
-    """The roles ``actor`` may give: all for the coordinator, the department's roles for its administrator."""
+    """The roles ``actor`` may give: all for the coordinator; administrator and inspector for a
+    department's administrator (heads are the coordinator's to manage)."""
     if getattr(actor, "role", None) == Role.COORDINATOR:
         return tuple(Role.values)
     if getattr(actor, "role", None) == Role.DEPT_ADMIN:
-        return tuple(DEPARTMENT_ROLES)
+        # Not the head: a head approves what the administrator writes (separation of duties), so an
+        # administrator who could make or reset a head's login could approve their own plan.
+        return tuple(r for r in DEPARTMENT_ROLES if r != Role.DEPT_HEAD)
     return ()

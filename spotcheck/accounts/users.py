@@ -44,8 +44,12 @@ def temporary_password() -> str:
 
 
 def managed_users(actor: User) -> Any:
-    """The users ``actor`` may see and change: all for the coordinator, own department's otherwise."""
-    return scope(User.objects.select_related("department", "inspector"), actor)
+    """The users ``actor`` may see and change: all for the coordinator; for a department's administrator
+    their department's administrators and inspectors (not its heads: see ``assignable_roles``)."""
+    users = scope(User.objects.select_related("department", "inspector"), actor)
+    if getattr(actor, "role", None) != Role.COORDINATOR:
+        users = users.exclude(role=Role.DEPT_HEAD)
+    return users
 
 
 def _target(request: AuthedRequest, pk: int, *, lock: bool = False) -> User:
