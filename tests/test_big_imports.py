@@ -9,14 +9,11 @@ threads are ordered by events (never by timing); the files are small, in batches
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -26,41 +23,12 @@ from spotcheck.audit.models import AuditEntry
 from spotcheck.directory import imports, jobs
 from spotcheck.directory.imports import EntityImporter
 from spotcheck.directory.models import Entity, ImportJob, JobStatus
-from spotcheck.settings import database_from_url
 from tests.conftest import PASSWORD, approved_plan, csv_bytes, run_command
+from tests.databases import file_database
 from tests.test_import_entities import HEADER, row
 
 ROWS = 300
 WAIT = 60  # seconds an event may take before the test gives up (a hang, not a timing assertion)
-
-
-@contextmanager
-def file_database(tmp_path) -> Iterator[None]:
-    """Point every connection (this thread's, other threads', the progress writer's) at one file.
-
-    PostgreSQL gives every connection the same database already. The SQLite test database is in
-    memory with a shared cache (table locks, no WAL): copy it to a file opened with the options
-    the settings give a file database (WAL, busy timeout) until the block ends.
-    """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    path = tmp_path / "big.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    memory_settings = connections.settings["default"]
-    memory_connection = connections["default"]
-    options = database_from_url(f"sqlite:///{path.as_posix()}")["OPTIONS"]
-    connections.settings["default"] = {**memory_settings, "NAME": str(path), "OPTIONS": options}
-    del connections["default"]  # this thread opens the file on its next query
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"] = memory_settings
-        connections["default"] = memory_connection
 
 
 def stored_job(tmp_path, user, rows: int = ROWS, **fields) -> ImportJob:

@@ -8,14 +8,12 @@ same time cannot see each other's selections, so the second is warned.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from spotcheck.audit.log import verify_chain
 from spotcheck.audit.models import AuditEntry
@@ -27,6 +25,7 @@ from spotcheck.plans import spec
 from spotcheck.plans.framedata import spec_context
 from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan, update_plan
 from tests.conftest import approved_plan, make_uscc
+from tests.databases import file_database
 
 GOOD = {"name": "并发测试计划", "year": 2026, "departments": ["SCJGJ"], "items": ["SCJGJ-001"]}
 JOINT = {**GOOD, "departments": ["SCJGJ", "WJW"], "items": ["SCJGJ-001", "WJW-001"]}
@@ -45,34 +44,6 @@ def plan_entries() -> list[str]:
 
 
 # --- Two connections at once ---------------------------------------------------------------
-
-
-@contextmanager
-def own_connections(tmp_path) -> Iterator[None]:
-    """Let threads (and this one) use their own connections to one database that waits for locks.
-
-    PostgreSQL gives every thread its own connection already. The SQLite test database is
-    in memory with a shared cache, whose table locks fail at once instead of waiting: copy
-    it to a file and point the connections there until the block ends.
-    """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    path = tmp_path / "race.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    memory_settings = connections.settings["default"]
-    memory_connection = connections["default"]
-    connections.settings["default"] = {**memory_settings, "NAME": str(path)}
-    del connections["default"]  # this thread opens the file on its next query
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"] = memory_settings
-        connections["default"] = memory_connection
 
 
 def race(*transitions: Callable[[], Any]) -> list[str]:
@@ -137,7 +108,7 @@ def test_two_transitions_at_once_one_wins(case, published, personas, tmp_path):
     if start == PlanStatus.SUBMITTED:
         plan.submit(personas["alice"])
     before = len(plan_entries())
-    with own_connections(tmp_path):
+    with file_database(tmp_path):
         outcomes = race(lambda ready: transition(first, loaded(plan.pk, ready), personas),
                         lambda ready: transition(second, loaded(plan.pk, ready), personas))
         assert sorted(outcomes) == ["done", "refused:409"], outcomes
@@ -155,7 +126,7 @@ def test_a_confirmation_and_an_edit_at_once(published, personas, tmp_path):
     plan = new_plan(personas["alice"], JOINT)
     clean, _ = spec.validate({**JOINT, "name": "改过的名称"}, spec_context())
     wjw = personas["olga"].department
-    with own_connections(tmp_path):
+    with file_database(tmp_path):
         outcomes = race(lambda ready: loaded(plan.pk, ready).confirm(personas["olga"], wjw),
                         lambda ready: update_plan(loaded(plan.pk, ready), clean, personas["alice"]))
         assert "error" not in " ".join(outcomes), outcomes
@@ -288,7 +259,7 @@ def test_publish_and_discard_at_once(published, departments, tmp_path):
         (lists.publish if what == "publish" else lists.discard)(stale, "t")
 
     label = f"SCJGJ/v{item_list.version}"
-    with own_connections(tmp_path):
+    with file_database(tmp_path):
         outcomes = race(lambda ready: act(ready, "publish"), lambda ready: act(ready, "discard"))
         assert sorted(outcomes) == ["done", "refused:409"], outcomes
         final = ItemList.objects.filter(pk=item_list.pk).first()
@@ -368,7 +339,7 @@ def test_two_overlapping_commitments_at_once_the_second_is_warned(district, tmp_
         ready()
         results[pk] = commit(plan, None).warnings
 
-    with own_connections(tmp_path):
+    with file_database(tmp_path):
         outcomes = race(*(lambda ready, pk=p.pk: act(ready, pk) for p in plans))
         assert outcomes == ["done", "done"], outcomes
         assert sorted(len(w) for w in results.values()) == [0, 1], results
