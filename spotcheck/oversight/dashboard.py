@@ -33,8 +33,8 @@ from spotcheck.oversight.figures import (
     percent,
     visits_saved,
 )
-from spotcheck.plans.forms import STRATUM_LABELS
 from spotcheck.plans.models import Plan, PlanStatus
+from spotcheck.plans.spec import STRATUM_NAMES
 from spotcheck.results.models import WITHOUT_PROBLEM, FollowUp
 
 DISTRICT = selectors.DISTRICT
@@ -227,7 +227,7 @@ def summary(c: Counts, board: Dashboard) -> Table:
 def coverage_by_stratum(c: Counts, board: Dashboard) -> Table:
     """Coverage per stratum against its floor (R4), with the shortfall in entities."""
     by_stratum = c.coverage(c.key)
-    labels = {**{s: str(STRATUM_LABELS[s]) for s in STRATA}, TOTAL: _("合计")}
+    labels = {**{s: str(STRATUM_NAMES[s]) for s in STRATA}, TOTAL: _("合计")}
     rows = [[labels[s], v.active, v.inspected, v.percent, v.floor_percent, v.required, v.shortfall]
             for s, v in by_stratum.items()]
     bars = [Bar(labels[s], float(v.percent or 0), _percent_text(v.percent), float(v.floor_percent))

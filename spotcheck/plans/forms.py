@@ -13,9 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spotcheck.catalog.lists import published_items
 from spotcheck.directory.models import INDUSTRIES, Department, EntityType, Region
-from spotcheck.plans.spec import STRATA
-
-STRATUM_LABELS = {"general": _("一般"), "foreign": _("涉外"), "heightened": _("加大抽查力度")}
+from spotcheck.plans.spec import STRATA, STRATUM_NAMES
 
 
 @dataclass
@@ -78,7 +76,7 @@ class PlanForm(forms.Form):
         self.choice_field("regions").choices = [(r.code, r.name) for r in Region.objects.all()]
         for stratum in STRATA:
             default = rules[f"default_ratio_{stratum}"]
-            label = STRATUM_LABELS[stratum]
+            label = STRATUM_NAMES[stratum]
             self.fields[f"{stratum}_ratio"] = forms.CharField(
                 label=gettext("%(stratum)s：比例") % {"stratum": label}, required=False, initial=default,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
@@ -110,7 +108,7 @@ class PlanForm(forms.Form):
 
     def strata(self) -> list[Stratum]:
         """Return each stratum's ratio and count, to be shown on one line."""
-        return [Stratum(s, str(STRATUM_LABELS[s]), self[f"{s}_ratio"], self[f"{s}_count"]) for s in STRATA]
+        return [Stratum(s, str(STRATUM_NAMES[s]), self[f"{s}_ratio"], self[f"{s}_count"]) for s in STRATA]
 
     def choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]

@@ -5,6 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from spotcheck.plans.spec import STRATUM_NAMES
+
 register = template.Library()
 
 
@@ -22,7 +24,7 @@ def get_item(mapping: Any, key: str) -> Any:
 
 # The names of the codes that draw records and the frame use (the records keep the codes).
 CODE_LABELS = {
-    "heightened": _("加大抽查力度"), "foreign": _("涉外"), "general": _("一般"),
+    **STRATUM_NAMES,
     "inactive": _("注销、吊销"), "exempt": _("连续三年良好免于抽查"), "already_inspected": _("同一事项已被抽查"),
     "frequency_cap": _("年度抽查次数已达上限"),
 }
