@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "spotcheck.results",
     "spotcheck.portal",
     "spotcheck.oversight",
+    "spotcheck.api",
+    "ninja",  # the API's documentation page (Swagger UI) from its own static files, no CDN
 ]
 
 MIDDLEWARE = [
@@ -280,6 +282,8 @@ SPOTCHECK: dict[str, Any] = {
     "team_size": env_int("SPOTCHECK_TEAM_SIZE", 2),  # R5: 执法人员不得少于两人
     "min_witnesses": env_int("SPOTCHECK_MIN_WITNESSES", 1),  # R5: the ceremony (现场监督)
     "publish_within_days": env_int("SPOTCHECK_PUBLISH_WITHIN_DAYS", 20),  # R7
+    # Published data through the API without a token: requests per address and minute.
+    "api_anonymous_per_minute": env_int("SPOTCHECK_API_ANONYMOUS_PER_MINUTE", 120),
     "attachment_max_mb": env_int("SPOTCHECK_ATTACHMENT_MAX_MB", 10),  # photos and PDFs of results
     # An upload with more rows than this runs as a background task.
     "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from spotcheck.accounts import users
 from spotcheck.accounts import views as accounts
 from spotcheck.accounts.access import public
+from spotcheck.api.api import urls as api_urls
 from spotcheck.portal.views import set_language
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("archive/", include("spotcheck.results.archive_urls")),
     path("public/", include("spotcheck.results.public_urls")),
     path("oversight/", include("spotcheck.oversight.urls")),
+    path("api/v1/", api_urls()),
     path("i18n/setlang/", set_language, name="set_language"),
     # Browsers ask for /favicon.ico on their own (feeds, bookmarks): send them to the icon.
     path("favicon.ico", public(RedirectView.as_view(url=static("spotcheck/favicon.svg"), permanent=True))),

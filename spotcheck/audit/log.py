@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from spotcheck.audit.models import GENESIS, AuditEntry, AuditHead, canonical_json
+
+# The API token of the call being served (set by spotcheck.api.auth): every entry it writes names it.
+api_token: ContextVar[str | None] = ContextVar("api_token", default=None)
 
 
 def actor_name(user: Any = None) -> str:
@@ -34,6 +38,9 @@ def record(
 ) -> AuditEntry:
     """Append one entry; call it inside the transaction of the change it records."""
     actor_text = actor_name(actor)
+    token = api_token.get()
+    if token is not None:
+        payload = {**(payload or {}), "api_token": token}
     with transaction.atomic():
         AuditHead.objects.get_or_create(pk=1)
         # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) first.

@@ -1,0 +1,11 @@
+"""The API's routers, one module per area, with the path prefix each is served under."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from spotcheck.api.routers import meta
+
+ROUTERS: list[tuple[str, Router]] = [
+    ("", meta.router),
+]
