@@ -240,3 +240,36 @@ def test_inspector_export_is_scoped_and_reimportable(personas, login, department
     assert '"unchanged": 1' in out.getvalue()
     xlsx = login(personas["coordinator"]).get(reverse("directory:inspector_export", args=["xlsx"]))
     assert load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.max_row == 3
+
+
+def test_the_directory_search_finds_a_fragment_anywhere_in_a_name_in_any_case(client, personas, regions):
+    """The name search (through the pairs' index on PostgreSQL) finds what LIKE finds, and only that."""
+    from spotcheck.directory.models import Entity
+    from tests.conftest import make_uscc
+
+    names = ["重庆巴南ABC食品有限公司", "巴南区龙洲湾abc超市", "重庆鱼洞百货", "巴南"]
+    codes = [make_uscc(n) for n in range(900, 900 + len(names))]
+    for code, name in zip(codes, names, strict=True):
+        Entity.objects.create(uscc=code, name=name, entity_type="enterprise", industry="F",
+                              region=regions[0], status="active")
+    client.force_login(personas["coordinator"])
+    for fragment, expected in [("巴南", {0, 1, 3}), ("aBc", {0, 1}), ("龙洲湾ab", {1}), ("南A", {0}),
+                               ("鱼洞百货", {2}), ("洞", {2}), ("不存在", set())]:
+        page = client.get("/directory/entities/", {"q": fragment}).content.decode()
+        assert {i for i, code in enumerate(codes) if code in page} == expected, fragment
+
+
+def test_on_postgresql_the_name_search_goes_through_the_pairs_index(db):
+    from django.db import connection
+
+    from spotcheck.directory.models import Entity
+    from spotcheck.directory.name_index import name_holds
+
+    sql = str(name_holds(Entity.objects.all(), "巴南").query)
+    if connection.vendor != "postgresql":
+        assert "spotcheck_name_pairs" not in sql  # SQLite reads the names
+        return
+    assert "spotcheck_name_pairs" in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'directory_entity_name_pairs'")
+        assert "gin (spotcheck_name_pairs(name))" in cursor.fetchone()[0]

@@ -12,6 +12,7 @@ from spotcheck.directory.models import (
     EntityType,
     Region,
 )
+from spotcheck.directory.name_index import name_holds
 from spotcheck.lib.tabular import MB, TableError, check_table_file, upload_max_bytes
 
 YES_NO_ANY = [("", _("不限")), ("1", _("是")), ("0", _("否"))]
@@ -35,7 +36,7 @@ class EntitySearchForm(forms.Form):
     def filter(self, queryset):
         data = self.cleaned_data
         if q := (data.get("q") or "").strip():
-            queryset = queryset.filter(uscc=q.upper()) if len(q) == 18 else queryset.filter(name__icontains=q)
+            queryset = queryset.filter(uscc=q.upper()) if len(q) == 18 else name_holds(queryset, q)
         for name in ("region", "industry", "entity_type", "status"):
             if data.get(name):
                 queryset = queryset.filter(**{name: data[name]})
