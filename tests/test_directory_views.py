@@ -272,4 +272,4 @@ def test_on_postgresql_the_name_search_goes_through_the_pairs_index(db):
     assert "spotcheck_name_pairs" in sql
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'directory_entity_name_pairs'")
-        assert "gin (spotcheck_name_pairs(name))" in cursor.fetchone()[0]
+        assert "gin (spotcheck_name_pairs(" in cursor.fetchone()[0]
