@@ -29,7 +29,15 @@ from spotcheck.catalog.lists import published_items
 from spotcheck.directory.models import Department
 from spotcheck.draws.certificate import selected
 from spotcheck.draws.models import Commitment, CommitmentStatus, Witness
-from spotcheck.draws.service import DrawRefused, commit, drawn_commitment, entropy_warning, live_commitment, published_record, run
+from spotcheck.draws.service import (
+    DrawRefused,
+    commit,
+    drawn_commitment,
+    entropy_warning,
+    live_commitment,
+    published_record,
+    run,
+)
 from spotcheck.plans.models import Plan
 from spotcheck.plans.selectors import PUBLIC_STATES
 from spotcheck.results.public import plan_results
@@ -229,7 +237,7 @@ def run_draw(request: TokenRequest, plan_id: int, payload: RunIn) -> Any:
             "seed": result.record["seed"], "selected": len(result.record["selected"]), "warnings": result.warnings}
 
 
-@router.get("/plans/{plan_id}/commitments", response={200: list[CommitmentOut], **documented(401, 404)},
+@router.get("/plans/{plan_id}/commitments", response={200: list[CommitmentOut], **documented(401, 404, 422, 429)},
             auth=PUBLIC, operation_id="draws_commitments",
             summary="A public plan's commitments, failed ones included (一公开)")
 def commitments(request: HttpRequest, plan_id: int) -> Any:
@@ -237,7 +245,7 @@ def commitments(request: HttpRequest, plan_id: int) -> Any:
     return [commitment_out(c) for c in plan.commitments.order_by("attempt")]
 
 
-@router.get("/plans/{plan_id}/draw/record", response={200: dict[str, Any], **documented(401, 404)},
+@router.get("/plans/{plan_id}/draw/record", response={200: dict[str, Any], **documented(401, 404, 422, 429)},
             auth=PUBLIC, operation_id="draws_record",
             summary="The draw record exactly as published (draw-v2.md §7): the completed draw, a failed one by attempt")
 def record(request: HttpRequest, plan_id: int, attempt: int | None = None) -> Any:
@@ -249,7 +257,7 @@ def record(request: HttpRequest, plan_id: int, attempt: int | None = None) -> An
     return response
 
 
-@router.get("/plans/{plan_id}/public", response={200: PublicPlanOut, **documented(401, 404)}, auth=PUBLIC,
+@router.get("/plans/{plan_id}/public", response={200: PublicPlanOut, **documented(401, 404, 422, 429)}, auth=PUBLIC,
             operation_id="plans_public", summary="A plan's public record (一公开): items, commitments, witnesses")
 def public(request: HttpRequest, plan_id: int) -> Any:
     plan = public_plan(plan_id)
@@ -265,7 +273,7 @@ def public(request: HttpRequest, plan_id: int) -> Any:
     }
 
 
-@router.get("/plans/{plan_id}/public/selected", response={200: list[SelectedOut], **documented(401, 404)},
+@router.get("/plans/{plan_id}/public/selected", response={200: list[SelectedOut], **documented(401, 404, 422, 429)},
             auth=PUBLIC, operation_id="plans_public_selected",
             summary="A drawn plan's selected entities with their teams and published results, in draw order")
 @paginate(LimitOffsetPagination)

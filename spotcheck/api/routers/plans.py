@@ -176,7 +176,7 @@ def fresh(plan: Plan) -> Plan:
 # --- Endpoints -----------------------------------------------------------------------------
 
 
-@router.get("/plans", response={200: list[PlanOut], **documented(401, 403)}, operation_id="plans_list",
+@router.get("/plans", response={200: list[PlanOut], **documented(401, 403, 422)}, operation_id="plans_list",
             summary="Plans the caller's department takes part in (all for the coordinator), newest first")
 @paginate(LimitOffsetPagination)
 def list_plans(request: TokenRequest, status: PlanStatus | None = None) -> Any:
@@ -187,7 +187,7 @@ def list_plans(request: TokenRequest, status: PlanStatus | None = None) -> Any:
     return plans.order_by("-year", "-pk")
 
 
-@router.get("/plans/{plan_id}", response={200: PlanOut, **documented(401, 403, 404)}, operation_id="plans_get",
+@router.get("/plans/{plan_id}", response={200: PlanOut, **documented(401, 403, 404, 422)}, operation_id="plans_get",
             summary="One plan: its state, departments and confirmations, and its plan file")
 def get_plan(request: TokenRequest, plan_id: int) -> Any:
     staff(request)
@@ -208,7 +208,7 @@ def create(request: TokenRequest, payload: PlanFileIn) -> Any:
     return Status(201, fresh(plan))
 
 
-@router.post("/plans/{plan_id}/submit", response={200: PlanOut, **documented(401, 403, 404, 409)},
+@router.post("/plans/{plan_id}/submit", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_submit", summary="Submit a draft for approval (the lead department's administrator)")
 def submit(request: TokenRequest, plan_id: int) -> Any:
     staff(request)
@@ -220,7 +220,7 @@ def submit(request: TokenRequest, plan_id: int) -> Any:
     return fresh(plan)
 
 
-@router.post("/plans/{plan_id}/withdraw", response={200: PlanOut, **documented(401, 403, 404, 409)},
+@router.post("/plans/{plan_id}/withdraw", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_withdraw", summary="Take a submitted plan back to draft (its author)")
 def withdraw(request: TokenRequest, plan_id: int) -> Any:
     staff(request)
@@ -232,7 +232,7 @@ def withdraw(request: TokenRequest, plan_id: int) -> Any:
     return fresh(plan)
 
 
-@router.post("/plans/{plan_id}/approve", response={200: PlanOut, **documented(401, 403, 404, 409)},
+@router.post("/plans/{plan_id}/approve", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_approve",
              summary="Approve a submitted plan (经本单位负责人批准: a head of the lead department, not its author)")
 def approve(request: TokenRequest, plan_id: int) -> Any:
@@ -257,7 +257,7 @@ def return_plan(request: TokenRequest, plan_id: int, payload: ReasonIn) -> Any:
     return fresh(plan)
 
 
-@router.post("/plans/{plan_id}/confirm", response={200: PlanOut, **documented(401, 403, 404, 409)},
+@router.post("/plans/{plan_id}/confirm", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_confirm",
              summary="Confirm the caller's department's part in a joint plan (its administrator or head)")
 def confirm(request: TokenRequest, plan_id: int) -> Any:
@@ -273,7 +273,7 @@ def confirm(request: TokenRequest, plan_id: int) -> Any:
     return fresh(plan)
 
 
-@router.get("/plans/{plan_id}/export", response={200: PlanFileOut, **documented(401, 403, 404)},
+@router.get("/plans/{plan_id}/export", response={200: PlanFileOut, **documented(401, 403, 404, 422)},
             operation_id="plans_export", exclude_unset=True,
             summary="The plan as its plan file (JSON), as `spotcheck plan_export` writes it")
 def export(request: TokenRequest, plan_id: int) -> Any:

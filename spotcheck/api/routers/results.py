@@ -248,7 +248,7 @@ def fresh(task: Task) -> Task:
 # --- Endpoints -----------------------------------------------------------------------------
 
 
-@router.get("/tasks", response={200: list[TaskSummaryOut], **documented(401, 403)}, operation_id="tasks_list",
+@router.get("/tasks", response={200: list[TaskSummaryOut], **documented(401, 403, 422)}, operation_id="tasks_list",
             summary="Tasks: an inspector's teams'; an administrator's or head's department's plans'; all for the coordinator")
 @paginate(LimitOffsetPagination)
 def list_tasks(request: TokenRequest, plan_id: int | None = None, status: TaskStatus | None = None) -> Any:
@@ -261,7 +261,7 @@ def list_tasks(request: TokenRequest, plan_id: int | None = None, status: TaskSt
     return tasks.order_by("-plan__year", "plan_id", "order", "pk")
 
 
-@router.get("/tasks/{task_id}", response={200: TaskOut, **documented(401, 403, 404)}, operation_id="tasks_get",
+@router.get("/tasks/{task_id}", response={200: TaskOut, **documented(401, 403, 404, 422)}, operation_id="tasks_get",
             summary="One task: the entity, the team (leader first), the items and their results, reviews, follow-ups")
 def get_task(request: TokenRequest, task_id: int) -> Any:
     staff(request)
