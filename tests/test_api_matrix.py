@@ -50,6 +50,21 @@ def statuses(text: str) -> dict[str, int]:
     return dict(zip(CALLERS, (int(code) for code in text.split()), strict=True))
 
 
+# --- plans, draws, tasks, results: path parameters and bodies ------------------------------------
+CYCLE_PLAN = {"name": "接口矩阵计划", "year": 2026, "departments": ["SCJGJ"], "items": ["SCJGJ-001"],
+              "starts_on": "2026-01-01"}
+CYCLE_DRAW = {"entropy": "6 2 3 4 1 5 5 2 6 1 3 4 2 6 5 1 4 3 2 1",
+              "witnesses": [{"name": "张三", "capacity": "notary", "organisation": "巴南公证处"}]}
+
+
+def plan(name: str) -> Callable[[World], dict[str, Any]]:
+    return lambda world: {"plan_id": getattr(world, name).pk}
+
+
+def task(name: str) -> Callable[[World], dict[str, Any]]:
+    return lambda world: {"task_id": getattr(world, name).pk}
+
+
 EXPECTED: dict[tuple[str, str], Op] = {
     # --- meta ------------------------------------------------------------------------------------
     ("GET", "/api/v1/me"): Op("200 200 200 200 200 200 401"),
@@ -58,6 +73,37 @@ EXPECTED: dict[tuple[str, str], Op] = {
     # --- directory: entities, inspectors, conflicts, items, history --------------------------------
 
     # --- plans, draws, tasks, results ------------------------------------------------------------
+    ("GET", "/api/v1/plans"): Op("200 200 200 200 403 200 401"),
+    ("POST", "/api/v1/plans"): Op("403 201 403 403 403 403 401", body=lambda w: dict(CYCLE_PLAN)),
+    ("GET", "/api/v1/plans/{plan_id}"): Op("200 200 200 200 403 404 401", plan("drawn")),
+    ("POST", "/api/v1/plans/{plan_id}/submit"): Op("403 200 403 403 403 404 401", plan("draft")),
+    ("POST", "/api/v1/plans/{plan_id}/withdraw"): Op("403 200 403 403 403 404 401", plan("submitted")),
+    ("POST", "/api/v1/plans/{plan_id}/approve"): Op("403 403 200 403 403 404 401", plan("submitted")),
+    ("POST", "/api/v1/plans/{plan_id}/return"): Op("403 403 200 403 403 404 401", plan("submitted"),
+                                                   body=lambda w: {"reason": "范围过大"}),
+    ("POST", "/api/v1/plans/{plan_id}/confirm"): Op("403 409 409 403 403 200 401", plan("joint")),
+    ("GET", "/api/v1/plans/{plan_id}/export"): Op("200 200 200 200 403 404 401", plan("draft")),
+    ("POST", "/api/v1/plans/{plan_id}/commitment"): Op("403 201 403 403 403 404 401", plan("approved")),
+    ("POST", "/api/v1/plans/{plan_id}/draw"): Op("403 200 403 403 403 404 401", plan("committed"),
+                                                 body=lambda w: dict(CYCLE_DRAW)),
+    ("GET", "/api/v1/plans/{plan_id}/commitments"): Op("200 200 200 200 200 200 200", plan("drawn")),
+    ("GET", "/api/v1/plans/{plan_id}/draw/record"): Op("200 200 200 200 200 200 200", plan("drawn")),
+    ("GET", "/api/v1/plans/{plan_id}/public"): Op("200 200 200 200 200 200 200", plan("drawn")),
+    ("GET", "/api/v1/plans/{plan_id}/public/selected"): Op("200 200 200 200 200 200 200", plan("drawn")),
+    ("GET", "/api/v1/tasks"): Op("200 200 200 200 403 200 401"),
+    ("GET", "/api/v1/tasks/{task_id}"): Op("200 200 200 200 403 404 401", task("task")),
+    ("PUT", "/api/v1/tasks/{task_id}/items/{item_code}/result"): Op(
+        "403 403 403 200 403 404 401", lambda w: {"task_id": w.task.pk, "item_code": "SCJGJ-001"},
+        body=lambda w: {**web.GOOD, "inspected_on": web.today_in(w.task.plan)}),
+    ("POST", "/api/v1/tasks/{task_id}/submit"): Op("403 403 403 200 403 404 401", task("task")),
+    ("POST", "/api/v1/tasks/{task_id}/review"): Op("403 403 200 403 403 403 401", task("entered"),
+                                                   body=lambda w: {"decision": "approve"}),
+    ("POST", "/api/v1/tasks/{task_id}/follow-up"): Op(
+        "403 409 409 404 403 404 401", task("followed"),
+        body=lambda w: {"action": "责令限期改正", "done_on": web.today_in(w.followed.plan)}),
+    ("POST", "/api/v1/tasks/{task_id}/results/{result_id}/correction"): Op(
+        "403 403 201 404 403 404 401", lambda w: {"task_id": w.published.pk, "result_id": w.result.pk},
+        body=lambda w: {**web.GOOD, "inspected_on": web.today_in(w.published.plan), "reason": "录入错误"}),
 
     # --- published results, the credit feed, licences and penalties ------------------------------
 

@@ -1,4 +1,4 @@
-"""Plans that wait for someone: the to-do list of the start page and the count in the navigation."""
+"""Plans a user sees, and plans that wait for someone: the to-do list of the start page and the count in the navigation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ from django.db.models import QuerySet
 
 from spotcheck.accounts.models import Role
 from spotcheck.plans.models import Plan, PlanStatus
+
+# The states in which a plan is public (一公开): approved and after.
+PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
+
+
+def visible_plans(user: Any) -> QuerySet[Plan]:
+    """Plans the user may see: all for the coordinator, else those their department takes part in."""
+    plans = Plan.objects.select_related("lead_department")
+    if getattr(user, "role", None) == Role.COORDINATOR:
+        return plans
+    return plans.filter(participants__department_id=user.department_id).distinct()
 
 
 def awaiting_approval(user: Any) -> QuerySet[Plan]:

@@ -7,7 +7,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,20 +22,10 @@ from spotcheck.plans import spec
 from spotcheck.plans.forms import PlanForm
 from spotcheck.plans.framedata import preview, spec_context
 from spotcheck.plans.models import Plan, PlanStatus, WorkflowError, create_plan, update_plan
-from spotcheck.plans.selectors import waiting_for
-
-PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
+from spotcheck.plans.selectors import PUBLIC_STATES, visible_plans, waiting_for
 
 # Rows of a drawn plan's selected list per public page.
 SELECTED_PAGE = 100
-
-
-def visible_plans(user) -> QuerySet[Plan]:
-    """Plans the user may see: all for the coordinator, else those their department takes part in."""
-    plans = Plan.objects.select_related("lead_department")
-    if user.is_coordinator:
-        return plans
-    return plans.filter(participants__department_id=user.department_id).distinct()
 
 
 def plan_for_user(request: AuthedRequest, pk: int) -> Plan:

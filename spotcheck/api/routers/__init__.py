@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from ninja import Router
 
-from spotcheck.api.routers import meta
+from spotcheck.api.routers import draws, meta, plans, results
 
 ROUTERS: list[tuple[str, Router]] = [
     ("", meta.router),
+    ("", plans.router),
+    ("", draws.router),
+    ("", results.router),
 ]
