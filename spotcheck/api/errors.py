@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from ninja import Schema
 
 logger = logging.getLogger("spotcheck.api")
 
@@ -29,6 +30,29 @@ CODES = {
     429: "rate_limited",
     500: "server_error",
 }
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorBody(Schema):
+    status: int
+    code: str
+    message: str
+    fields: list[FieldErrorOut]
+
+
+class ErrorOut(Schema):
+    """The one error shape, for the ``response=`` of the endpoints (so that the document names it)."""
+
+    error: ErrorBody
+
+
+def documented(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """Return ``{status: ErrorOut}`` for the error statuses an endpoint may answer."""
+    return {status: ErrorOut for status in statuses}
 
 
 class ApiError(Exception):
