@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ninja import Router
 
-from spotcheck.api.routers import meta
+from spotcheck.api.routers import catalog, directory, meta
 
 ROUTERS: list[tuple[str, Router]] = [
     ("", meta.router),
+    ("", directory.router),
+    ("", catalog.router),
 ]
