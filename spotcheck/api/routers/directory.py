@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from spotcheck.accounts.access import get_for_user, scope
 from spotcheck.accounts.models import STAFF_ROLES, Role
@@ -131,7 +131,7 @@ class EntityFilter(Schema):
         None, description="only entities changed at or after this time (ISO 8601; a time zone, or the server's)")
 
 
-class EntityRecord(Schema):
+class EntityRecord(BaseModel):
     """One record of a bulk write: the keys of the entities import file, each a cell's value.
 
     Every check is the import's (docs/formats.md); a key not listed here is an error."""
@@ -159,6 +159,7 @@ class EntitiesIn(Schema):
 
 
 def _records(rows: list[Any]) -> list[dict[str, Any]]:
+    """The records as sent: the keys given (unknown ones included, for the import to refuse)."""
     return [row.model_dump(exclude_unset=True) for row in rows]
 
 
@@ -220,7 +221,7 @@ class InspectorOut(Schema):
         return obj.department.code
 
 
-class InspectorRecord(Schema):
+class InspectorRecord(BaseModel):
     """One record of a bulk write: the keys of the inspectors import file (docs/formats.md)."""
 
     model_config = ConfigDict(extra="allow")
@@ -358,7 +359,7 @@ class HistoryFilter(Schema):
     year: int | None = None
 
 
-class HistoryRecordIn(Schema):
+class HistoryRecordIn(BaseModel):
     """One record of a bulk write: the keys of the history import file (docs/formats.md)."""
 
     model_config = ConfigDict(extra="allow")
