@@ -24,6 +24,7 @@ from django.test import Client
 
 from spotcheck.api.models import ApiToken
 from tests import test_permission_matrix as web
+from tests.conftest import make_uscc
 from tests.test_permission_matrix import World
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,28 @@ EXPECTED: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/regions"): Op("200 200 200 200 200 200 200"),
     ("GET", "/api/v1/departments"): Op("200 200 200 200 200 200 200"),
     # --- directory: entities, inspectors, conflicts, items, history --------------------------------
+    ("GET", "/api/v1/entities"): Op("200 200 200 200 403 200 401", query="?industry=F&changed_since=2020-01-01T00:00"),
+    ("GET", "/api/v1/entities/{uscc}"): Op("200 200 200 200 403 200 401", lambda w: {"uscc": w.uscc}),
+    ("POST", "/api/v1/entities/bulk"): Op("200 403 403 403 403 403 401", body=lambda w: {"entities": [
+        {"uscc": make_uscc(9001), "name": "矩阵新主体", "entity_type": "enterprise", "industry": "F",
+         "region": "500113001", "status": "active"}]}),
+    ("GET", "/api/v1/inspectors"): Op("200 200 200 200 403 200 401"),
+    ("GET", "/api/v1/inspectors/{cert_no}"): Op("200 200 200 200 403 404 401", lambda w: {"cert_no": "S002"}),
+    # WJW's administrator writing SCJGJ's inspector: the import's row error (422), nothing written.
+    ("POST", "/api/v1/inspectors/bulk"): Op("200 200 403 403 403 422 401", body=lambda w: {"inspectors": [
+        {"cert_no": "S002", "name": "市场二", "department": "SCJGJ"}]}),
+    ("GET", "/api/v1/conflicts"): Op("200 200 200 200 403 200 401", query="?status=pending"),
+    ("POST", "/api/v1/conflicts"): Op("403 403 403 201 403 403 401", body=lambda w: {"uscc": make_uscc(9), "reason": "亲属"}),
+    ("POST", "/api/v1/conflicts/{conflict_id}/confirm"): Op("200 200 403 403 403 404 401",
+                                                            lambda w: {"conflict_id": w.conflict.pk}),
+    ("GET", "/api/v1/history"): Op("200 200 200 200 403 200 401"),
+    ("POST", "/api/v1/history/bulk"): Op("200 403 403 403 403 403 401", body=lambda w: {"records": [
+        {"uscc": w.uscc, "department": "市市场监管局", "item": "SCJGJ-001", "inspected_on": "2026-03-01",
+         "result": "no_issue"}]}),
+    ("GET", "/api/v1/items"): Op("200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/item-lists"): Op("200 200 200 200 200 200 200", query="?department=SCJGJ"),
+    ("GET", "/api/v1/item-lists/{department}/{version}"): Op("200 200 200 200 200 200 200",
+                                                            lambda w: {"department": "SCJGJ", "version": 1}),
 
     # --- plans, draws, tasks, results ------------------------------------------------------------
     ("GET", "/api/v1/plans"): Op("200 200 200 200 403 200 401"),

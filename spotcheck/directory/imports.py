@@ -13,9 +13,10 @@ imported which file (its SHA-256) and the counts.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle  # noqa: S403 - only for the rows this import stages in its own temporary file
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -47,12 +48,15 @@ from spotcheck.lib.tabular import (
     parse_count,
     parse_date,
     parse_yes_no,
+    read_records,
     read_rows,
 )
 
 BATCH = 2000
 MAX_REPORTED_ERRORS = 10000
 Progress = Callable[[int, int], None]
+# Reads the rows of an import for its columns: (rows as (number, values, errors), estimated total).
+Reader = Callable[[Sequence[Column]], tuple[Iterator[tuple[int, dict[str, Any], list[RowError]]], int]]
 
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -566,15 +570,54 @@ def run_import(
     ``progress(rows checked, total)`` is called during the first pass (no transaction is
     open), ``writing(rows written, total)`` during the write, inside its transaction.
     """
+    sha256 = file_sha256(stream)
+    return _run(kind, lambda columns: read_rows(stream, file_name, columns), file_name, sha256, actor,
+                department=department, progress=progress, writing=writing)
+
+
+def records_sha256(records: Sequence[Any]) -> str:
+    """The SHA-256 of records as canonical JSON (for the audit entry of records given without a file)."""
+    text = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_records(
+    kind: str,
+    records: Sequence[Any],
+    source: str,
+    actor: Any,
+    *,
+    department: Department | None = None,
+    sha256: str | None = None,
+) -> Outcome:
+    """Import records ``{English key: value}`` of ``kind`` (the REST API's bulk writes), exactly as a
+    file of the same rows is imported: the same checks of every cell and row, the same department
+    rule, all or nothing, one audit entry (``source`` in place of the file's name, ``sha256`` of the
+    request's body, or of the records). Errors name the record by its index in ``records`` (from 0)."""
+    return _run(kind, lambda columns: read_records(records, columns), source,
+                sha256 or records_sha256(records), actor, department=department)
+
+
+def _run(
+    kind: str,
+    reader: Reader,
+    file_name: str,
+    sha256: str,
+    actor: Any,
+    *,
+    department: Department | None,
+    progress: Progress | None = None,
+    writing: Progress | None = None,
+) -> Outcome:
     importer = IMPORTERS[kind](department)
-    outcome = Outcome(kind=kind, file_name=file_name, sha256=file_sha256(stream))
+    outcome = Outcome(kind=kind, file_name=file_name, sha256=sha256)
     if department is not None and not importer.department_scoped:
         outcome.add_errors([RowError(1, "file", gettext("只有区协调办可以导入%(label)s，部门不能导入")
                                      % {"label": importer.label})])
         return outcome
     with tempfile.TemporaryFile() as staged:
         try:
-            _check_rows(importer, stream, file_name, outcome, staged, progress)
+            _check_rows(importer, reader, outcome, staged, progress)
             if not outcome.ok:
                 return outcome
             with transaction.atomic():
@@ -599,14 +642,14 @@ def run_import(
     return outcome
 
 
-def _check_rows(importer: Importer, stream: IO[bytes], file_name: str, outcome: Outcome,
+def _check_rows(importer: Importer, reader: Reader, outcome: Outcome,
                 staged: IO[bytes], progress: Progress | None) -> None:
     """First pass, outside any transaction: read and check every row, stage the good ones.
 
     Once a row is bad nothing more is staged (nothing will be written), but every row is
     still checked so that all the errors are reported.
     """
-    rows, total = read_rows(stream, file_name, importer.columns)
+    rows, total = reader(importer.columns)
     importer.prepare()
     batch: list[dict[str, Any]] = []
 

@@ -109,6 +109,8 @@ class Entity(models.Model):
         ordering = ["uscc"]
         indexes = [
             models.Index(fields=["region", "industry", "entity_type", "status"]),
+            # The REST API's changes since a time (every import and write sets it).
+            models.Index(fields=["updated_at"], name="entity_updated_at"),
         ]
 
     def __str__(self) -> str:

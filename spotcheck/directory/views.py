@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,6 @@ from spotcheck.accounts.access import (
     staff,
 )
 from spotcheck.accounts.models import Role
-from spotcheck.audit.log import record
 from spotcheck.directory.exports import download, english, entity_table, inspector_table
 from spotcheck.directory.forms import ConflictForm, EntitySearchForm, UploadForm
 from spotcheck.directory.imports import IMPORTERS
@@ -35,6 +33,7 @@ from spotcheck.directory.models import (
     ImportJob,
     Inspector,
 )
+from spotcheck.directory.service import confirm_conflict, declare_conflict
 
 PAGE_SIZE = 50
 # Who may upload each kind of file.
@@ -133,15 +132,8 @@ def conflict_declare(request: AuthedRequest) -> HttpResponseBase:
         for error in form.errors.get("uscc", []):
             messages.error(request, str(error))
         return redirect("directory:inspector_detail", cert_no=inspector.cert_no)
-    with transaction.atomic():
-        conflict, created = Conflict.objects.get_or_create(
-            inspector=inspector, uscc=form.cleaned_data["uscc"],
-            defaults={"status": ConflictStatus.PENDING, "source": "declared",
-                      "reason": form.cleaned_data["reason"], "declared_by": request.user},
-        )
-        if created:
-            record(request.user, "conflict_declare", "inspector", inspector.cert_no,
-                   {"uscc": conflict.uscc, "reason": conflict.reason})
+    _conflict, created = declare_conflict(inspector, form.cleaned_data["uscc"], form.cleaned_data["reason"],
+                                          request.user)
     if created:
         messages.success(request, gettext("已申报回避，等待部门管理员确认"))
     else:
@@ -155,13 +147,7 @@ def conflict_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Confirm a declared conflict; it counts in every later draw's pool."""
     conflict = get_for_user(Conflict.objects.select_related("inspector"), request.user,
                             write=True, field="inspector__department", pk=pk)
-    with transaction.atomic():
-        if conflict.status != ConflictStatus.CONFIRMED:
-            conflict.status = ConflictStatus.CONFIRMED
-            conflict.confirmed_by = request.user
-            conflict.save(update_fields=["status", "confirmed_by"])
-            record(request.user, "conflict_confirm", "inspector", conflict.inspector.cert_no,
-                   {"uscc": conflict.uscc})
+    confirm_conflict(conflict, request.user)
     messages.success(request, gettext("已确认回避"))
     return redirect("directory:inspector_detail", cert_no=conflict.inspector.cert_no)
 

@@ -528,27 +528,84 @@ def read_rows(
             for index, column in enumerate(mapped):
                 if column is None:
                     continue
-                text = values[index] if index < len(values) else ""
-                if text == "":
-                    if column.required:
-                        errors.append(RowError(number, column.key, _("必填项为空")))
-                    out[column.key] = column.default
-                    continue
-                problem = cell_problem(text, column)
-                if problem is not None:
-                    errors.append(RowError(number, column.key, problem))
-                    out[column.key] = column.default
-                    continue
-                if column.parse is None:
-                    out[column.key] = text
-                    continue
-                try:
-                    out[column.key] = column.parse(text)
-                except ValueError as exc:
-                    errors.append(RowError(number, column.key, str(exc)))
+                parse_cell(number, column, values[index] if index < len(values) else "", out, errors)
             yield number, out, errors
 
     return rows(), total
+
+
+def parse_cell(number: int, column: Column, text: str, out: dict[str, Any], errors: list[RowError]) -> None:
+    """Put the value of one cell's text in ``out`` (or the column's default), or add its error.
+
+    The one check of a cell, whether it came from a file (``read_rows``) or a record (``read_records``).
+    """
+    if text == "":
+        if column.required:
+            errors.append(RowError(number, column.key, _("必填项为空")))
+        out[column.key] = column.default
+        return
+    problem = cell_problem(text, column)
+    if problem is not None:
+        errors.append(RowError(number, column.key, problem))
+        out[column.key] = column.default
+        return
+    if column.parse is None:
+        out[column.key] = text
+        return
+    try:
+        out[column.key] = column.parse(text)
+    except ValueError as exc:
+        errors.append(RowError(number, column.key, str(exc)))
+
+
+def record_text(value: Any) -> str | None:
+    """The text of one value of a JSON record, as a cell would hold it; None for a value a cell cannot
+    hold (an object or a list). Null is an empty cell; true and false are yes and no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    return None
+
+
+def read_records(
+    records: Sequence[Any], columns: Sequence[Column]
+) -> tuple[Iterator[tuple[int, dict[str, Any], list[RowError]]], int]:
+    """Like ``read_rows`` for records given as ``{English key: value}`` (the REST API's bulk writes).
+
+    Each record is checked as a file's row is, cell by cell (``parse_cell``); a key that is
+    no column's English key is an error, as an unknown column of a file is. A record's
+    number is its index in ``records`` (from 0).
+    """
+    by_key = {c.key: c for c in columns}
+
+    def rows() -> Iterator[tuple[int, dict[str, Any], list[RowError]]]:
+        for number, record in enumerate(records):
+            errors: list[RowError] = []
+            out: dict[str, Any] = {}
+            if not isinstance(record, dict):
+                errors.append(RowError(number, "row", _("应为一个对象（键为英文列名）")))
+                yield number, {c.key: c.default for c in columns}, errors
+                continue
+            for key in record:
+                if key not in by_key:
+                    errors.append(RowError(number, str(key)[:100], _("未知的字段")))
+            for column in columns:
+                text = record_text(record.get(column.key))
+                if text is None:
+                    errors.append(RowError(number, column.key, _("应为文本、数字、是/否或空值")))
+                    out[column.key] = column.default
+                    continue
+                parse_cell(number, column, text, out, errors)
+            yield number, out, errors
+
+    return rows(), len(records)
 
 
 # --- Cell parsers: each raises ValueError with a Chinese-and-English reason -----------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ninja import Router
 
-from spotcheck.api.routers import draws, meta, plans, results
+from spotcheck.api.routers import catalog, directory, draws, meta, plans, results
 
 ROUTERS: list[tuple[str, Router]] = [
     ("", meta.router),
+    ("", directory.router),
+    ("", catalog.router),
     ("", plans.router),
     ("", draws.router),
     ("", results.router),
