@@ -13,9 +13,10 @@ imported which file (its SHA-256) and the counts.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle  # noqa: S403 - only for the rows this import stages in its own temporary file
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -44,9 +45,11 @@ from spotcheck.lib.tabular import (
     RowError,
     TableError,
     choice,
+    max_import_rows,
     parse_count,
     parse_date,
     parse_yes_no,
+    read_mappings,
     read_rows,
 )
 
@@ -551,6 +554,9 @@ def file_sha256(stream: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+RowSource = Callable[[Sequence[Column]], tuple[Iterator[tuple[int, dict[str, Any], list[RowError]]], int]]
+
+
 def run_import(
     kind: str,
     stream: IO[bytes],
@@ -566,15 +572,52 @@ def run_import(
     ``progress(rows checked, total)`` is called during the first pass (no transaction is
     open), ``writing(rows written, total)`` during the write, inside its transaction.
     """
+    sha256 = file_sha256(stream)
+    return _run(kind, lambda columns: read_rows(stream, file_name, columns), file_name, sha256,
+                {"file": file_name}, actor, department, progress, writing)
+
+
+def run_rows(
+    kind: str,
+    rows: Iterable[Any],
+    source: str,
+    actor: Any,
+    *,
+    department: Department | None = None,
+    first_row: int = 1,
+) -> Outcome:
+    """Import rows given as mappings (an API's list of objects) exactly as a file of ``kind``.
+
+    The same columns (English keys or Chinese headers), the same checks, the same
+    all-or-nothing write and the same audit entry as ``run_import``; each error names the
+    row (numbered from ``first_row``) and the field. ``source`` says where the rows came
+    from (for the audit entry, e.g. ``"api"``); the entry's SHA-256 is that of the rows as
+    canonical JSON.
+    """
+    rows = list(rows)
+    limit = max_import_rows()
+    if len(rows) > limit:
+        outcome = Outcome(kind=kind, file_name=source, rows=len(rows))
+        outcome.add_errors([RowError(first_row + limit, "row", gettext("超过%(limit)s行的上限")
+                                     % {"limit": limit})])
+        return outcome
+    digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
+                            .encode()).hexdigest()
+    return _run(kind, lambda columns: (read_mappings(rows, columns, first_row), len(rows)), source, digest,
+                {"source": source}, actor, department, None, None)
+
+
+def _run(kind: str, read: RowSource, name: str, sha256: str, origin: dict[str, Any], actor: Any,
+         department: Department | None, progress: Progress | None, writing: Progress | None) -> Outcome:
     importer = IMPORTERS[kind](department)
-    outcome = Outcome(kind=kind, file_name=file_name, sha256=file_sha256(stream))
+    outcome = Outcome(kind=kind, file_name=name, sha256=sha256)
     if department is not None and not importer.department_scoped:
         outcome.add_errors([RowError(1, "file", gettext("只有区协调办可以导入%(label)s，部门不能导入")
                                      % {"label": importer.label})])
         return outcome
     with tempfile.TemporaryFile() as staged:
         try:
-            _check_rows(importer, stream, file_name, outcome, staged, progress)
+            _check_rows(importer, read, outcome, staged, progress)
             if not outcome.ok:
                 return outcome
             with transaction.atomic():
@@ -584,7 +627,7 @@ def run_import(
                 outcome.updated += updated
                 outcome.unchanged += unchanged
                 record(actor, f"import_{kind}", "import", outcome.sha256, {
-                    "file": file_name, "sha256": outcome.sha256, "rows": outcome.rows,
+                    **origin, "sha256": outcome.sha256, "rows": outcome.rows,
                     "created": outcome.created, "updated": outcome.updated,
                     "unchanged": outcome.unchanged,
                     "department": department.code if department else None,
@@ -599,14 +642,14 @@ def run_import(
     return outcome
 
 
-def _check_rows(importer: Importer, stream: IO[bytes], file_name: str, outcome: Outcome,
+def _check_rows(importer: Importer, read: RowSource, outcome: Outcome,
                 staged: IO[bytes], progress: Progress | None) -> None:
     """First pass, outside any transaction: read and check every row, stage the good ones.
 
     Once a row is bad nothing more is staged (nothing will be written), but every row is
     still checked so that all the errors are reported.
     """
-    rows, total = read_rows(stream, file_name, importer.columns)
+    rows, total = read(importer.columns)
     importer.prepare()
     batch: list[dict[str, Any]] = []
 
