@@ -393,3 +393,15 @@ def test_run_import_refuses_a_department_upload_of_an_unscoped_kind_only(departm
     outcome = run_import("licences", io.BytesIO(licences_csv(licence(1))), "l.csv", None,
                          department=departments["SCJGJ"])
     assert outcome.ok and Licence.objects.get().owner == departments["SCJGJ"]
+
+
+def test_the_oversight_census_counts_a_penalised_entity_as_heightened(departments, entities, personas):
+    from spotcheck.oversight.selectors import census
+
+    def strata():
+        return {stratum: n for _region, _industry, _type, stratum, n in census()}
+
+    assert strata() == {"general": 2}
+    recent = (timezone.localdate() - timedelta(days=30)).isoformat()
+    assert import_penalties([penalty(1, decision_date=recent)], user=personas["coordinator"], source="api").ok
+    assert strata() == {"general": 1, "heightened": 1}
