@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -405,3 +406,13 @@ def test_the_oversight_census_counts_a_penalised_entity_as_heightened(department
     recent = (timezone.localdate() - timedelta(days=30)).isoformat()
     assert import_penalties([penalty(1, decision_date=recent)], user=personas["coordinator"], source="api").ok
     assert strata() == {"general": 1, "heightened": 1}
+
+
+def test_the_credit_command_prints_both_sections(departments, entities, personas):
+    import_licences([licence(1, valid_to="")], user=personas["coordinator"], source="api")
+    import_penalties([penalty(1)], user=personas["coordinator"], source="api")
+    out = io.StringIO()
+    call_command("credit", make_uscc(1), stdout=out)
+    text = out.getvalue()
+    assert "JY1500113000001  区市场监管局  2024-01-01 — 长期" in text
+    assert "2026-03-02  巴南市监处罚〔2026〕1号  区市场监管局" in text and "罚没金额 5000.00元" in text
