@@ -14,6 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from spotcheck.audit.models import AuditEntry
@@ -416,3 +419,27 @@ def test_the_credit_command_prints_both_sections(departments, entities, personas
     text = out.getvalue()
     assert "JY1500113000001  区市场监管局  2024-01-01 — 长期" in text
     assert "2026-03-02  巴南市监处罚〔2026〕1号  区市场监管局" in text and "罚没金额 5000.00元" in text
+
+
+CELLS = st.sampled_from(["", "2024-01-01", "2024-02-30", "有效", "revoked", "作废", "JY1", " x ", "5000", "-5",
+                         "1.005", make_uscc(1), "区市场监管局"])
+
+
+@given(st.lists(st.fixed_dictionaries({k: CELLS for k in LICENCE_HEADER}), min_size=1, max_size=5))
+@hypothesis_settings(max_examples=60, deadline=None)
+def test_rows_as_mappings_are_read_exactly_as_the_same_rows_in_a_file(rows):
+    from spotcheck.lib.tabular import read_mappings, read_rows
+    from spotcheck.records.imports import LicenceImporter, PenaltyImporter
+
+    for importer, header in ((LicenceImporter, LICENCE_HEADER), (PenaltyImporter, PENALTY_HEADER)):
+        records = [dict(zip(header, r.values(), strict=False)) for r in rows]
+        from_file, _total = read_rows(io.BytesIO(csv_bytes(header, as_rows(header, records))), "f.csv",
+                                      importer.columns)
+        kept = [r for r in records if any(r.values())]  # a file's blank line is skipped
+        numbers = [n for n, r in enumerate(records, start=2) if any(r.values())]
+        from_rows = [(numbers[i], values, errors) for i, (_n, values, errors) in
+                     enumerate(read_mappings(kept, importer.columns, first_row=2))]
+        file_rows = list(from_file)
+        assert [(n, v) for n, v, _e in file_rows] == [(n, v) for n, v, _e in from_rows]
+        assert [[(e.column, e.message) for e in errs] for _n, _v, errs in file_rows] == \
+            [[(e.column, e.message) for e in errs] for _n, _v, errs in from_rows]
