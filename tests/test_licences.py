@@ -443,3 +443,9 @@ def test_rows_as_mappings_are_read_exactly_as_the_same_rows_in_a_file(rows):
         assert [(n, v) for n, v, _e in file_rows] == [(n, v) for n, v, _e in from_rows]
         assert [[(e.column, e.message) for e in errs] for _n, _v, errs in file_rows] == \
             [[(e.column, e.message) for e in errs] for _n, _v, errs in from_rows]
+
+
+def test_the_home_page_links_the_uploads_for_those_who_may_import(personas, login):
+    url = reverse("directory:import_upload", args=["penalties"])
+    for name, shown in (("coordinator", True), ("alice", True), ("henry", False), ("ian", False)):
+        assert (url in login(personas[name]).get(reverse("home")).content.decode()) is shown, name
