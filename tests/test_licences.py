@@ -449,3 +449,21 @@ def test_the_home_page_links_the_uploads_for_those_who_may_import(personas, logi
     url = reverse("directory:import_upload", args=["penalties"])
     for name, shown in (("coordinator", True), ("alice", True), ("henry", False), ("ian", False)):
         assert (url in login(personas[name]).get(reverse("home")).content.decode()) is shown, name
+
+
+def test_a_key_written_by_another_import_meanwhile_refuses_the_file(departments, entities, monkeypatch):
+    from spotcheck.records import imports as record_imports
+
+    # Another import writes the same licence between this import's read of the existing rows and its insert.
+    original = record_imports.Licence.objects.bulk_create
+
+    def racing(objects, **kwargs):
+        original([Licence(entity=entities[0], licence_type="x", number=objects[0].number,
+                          issuer_name=objects[0].issuer_name, valid_from=date(2024, 1, 1))])
+        return original(objects, **kwargs)
+
+    monkeypatch.setattr(record_imports.Licence.objects, "bulk_create", racing)
+    outcome = run_import("licences", io.BytesIO(licences_csv(licence(1), licence(2))), "l.csv", None)
+    assert not outcome.ok and "另一导入同时写入" in outcome.errors[0].message
+    monkeypatch.undo()
+    assert Licence.objects.count() == 0

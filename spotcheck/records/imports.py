@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,7 +140,11 @@ class RecordImporter(Importer):
                     setattr(obj, name, values[name])
                 obj.updated_at = now  # type: ignore[attr-defined]
                 changed.append(obj)
-        manager.bulk_create(new, batch_size=500)
+        try:
+            with transaction.atomic():
+                manager.bulk_create(new, batch_size=500)
+        except IntegrityError:  # another import wrote one of these keys since they were read
+            raise ImportRefused(_("另一导入同时写入了本文件中的记录，未写入任何数据，请重新导入")) from None
         manager.bulk_update(changed, [*names, "updated_at"], batch_size=500)
         return len(new), len(changed), len(rows) - len(new) - len(changed)
 
