@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "spotcheck.audit",
     "spotcheck.directory",
     "spotcheck.catalog",
+    "spotcheck.records",
     "spotcheck.plans",
     "spotcheck.draws",
     "spotcheck.inspections",

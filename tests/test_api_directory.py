@@ -159,7 +159,7 @@ def test_one_audit_entry_per_request_names_the_token(coordinator_api, personas):
     token = ApiToken.objects.get(name="登记系统")
     assert entry.action == "import_entities" and entry.actor == "user:coordinator"
     assert payload["api_token"] == token.label
-    assert payload["file"] == "api:entities" and payload["created"] == 2 and payload["department"] is None
+    assert payload["source"] == "api:entities" and payload["created"] == 2 and payload["department"] is None
 
 
 # --- Who may write: the import's rule, both ways ------------------------------------------------

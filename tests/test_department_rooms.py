@@ -214,8 +214,9 @@ def test_a_department_administrator_cannot_upload_district_data(kind, personas, 
 
 
 def test_an_importer_is_closed_to_departments_unless_it_scopes_their_rows():
+    # licences and penalties scope their rows too (tests/test_licences.py, department scoping).
     assert {kind for kind, importer in imports.IMPORTERS.items() if importer.department_scoped} == {
-        "inspectors", "items"}
+        "inspectors", "items", "licences", "penalties"}
     assert InspectorImporter.department_scoped and ItemImporter.department_scoped
 
 

@@ -319,6 +319,8 @@ EXPECTED.update({
         Case(lambda w: ["inspectors"], "200 200 403 403 403 200 302", "200 200 403 403 403 200 302", label="inspectors"),
         Case(lambda w: ["items"], "200 200 403 403 403 200 302", "200 200 403 403 403 200 302", label="items"),
         Case(lambda w: ["history"], "200 403 403 403 403 403 302", "200 403 403 403 403 403 302", label="history"),
+        Case(lambda w: ["licences"], "200 200 403 403 403 200 302", "200 200 403 403 403 200 302", label="licences"),
+        Case(lambda w: ["penalties"], "200 200 403 403 403 200 302", "200 200 403 403 403 200 302", label="penalties"),
         Case(lambda w: ["nonsense"], "404 404 404 404 403 404 302", "404 404 404 404 403 404 302", label="nonsense"),
     ],
     "directory:import_job": Case(task("job"), "200 200 404 404 403 404 302"),

@@ -82,6 +82,7 @@ ACTIONS = {
     "results_import": _("导入检查结果表"), "conflict_declare": _("申报回避关系"), "conflict_confirm": _("确认回避关系"),
     "user_create": _("创建用户"), "import_entities": _("导入市场主体"), "import_inspectors": _("导入执法检查人员"),
     "import_regions": _("导入区域"), "import_departments": _("导入部门"), "import_history": _("导入检查记录"),
+    "import_licences": _("导入行政许可"), "import_penalties": _("导入行政处罚"),
 }
 
 OBJECTS = {"plan": _("计划"), "task": _("检查任务"), "item_list": _("事项清单"), "inspector": _("执法检查人员"),
@@ -94,7 +95,7 @@ FIELDS = {
     "tasks": _("任务数"), "attempt": _("第几次"), "commitment": _("承诺值"), "frame_count": _("抽查对象数"),
     "pool_count": _("执法人员数"), "category": _("检查结果"), "follow_up": _("后续处置"), "name": _("名称"),
     "action": _("处置措施"), "done_on": _("完成日期"), "corrects": _("更正的记录"), "version": _("版本"),
-    "rows": _("行数"), "file": _("文件"), "sha256": _("文件哈希"), "created": _("新增"), "updated": _("更新"),
+    "rows": _("行数"), "file": _("文件"), "source": _("来源"), "sha256": _("文件哈希"), "created": _("新增"), "updated": _("更新"),
     "year": _("年度"), "via": _("方式"), "price_paid": _("支付价款"),
 }
 

@@ -45,18 +45,17 @@ from spotcheck.lib.tabular import (
     RowError,
     TableError,
     choice,
+    max_import_rows,
     parse_count,
     parse_date,
     parse_yes_no,
-    read_records,
+    read_mappings,
     read_rows,
 )
 
 BATCH = 2000
 MAX_REPORTED_ERRORS = 10000
 Progress = Callable[[int, int], None]
-# Reads the rows of an import for its columns: (rows as (number, values, errors), estimated total).
-Reader = Callable[[Sequence[Column]], tuple[Iterator[tuple[int, dict[str, Any], list[RowError]]], int]]
 
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -555,6 +554,9 @@ def file_sha256(stream: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+RowSource = Callable[[Sequence[Column]], tuple[Iterator[tuple[int, dict[str, Any], list[RowError]]], int]]
+
+
 def run_import(
     kind: str,
     stream: IO[bytes],
@@ -571,53 +573,58 @@ def run_import(
     open), ``writing(rows written, total)`` during the write, inside its transaction.
     """
     sha256 = file_sha256(stream)
-    return _run(kind, lambda columns: read_rows(stream, file_name, columns), file_name, sha256, actor,
-                department=department, progress=progress, writing=writing)
+    return _run(kind, lambda columns: read_rows(stream, file_name, columns), file_name, sha256,
+                {"file": file_name}, actor, department, progress, writing)
 
 
-def records_sha256(records: Sequence[Any]) -> str:
-    """The SHA-256 of records as canonical JSON (for the audit entry of records given without a file)."""
-    text = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def run_records(
+def run_rows(
     kind: str,
-    records: Sequence[Any],
+    rows: Iterable[Any],
     source: str,
     actor: Any,
     *,
     department: Department | None = None,
-    sha256: str | None = None,
+    first_row: int = 1,
 ) -> Outcome:
-    """Import records ``{English key: value}`` of ``kind`` (the REST API's bulk writes), exactly as a
-    file of the same rows is imported: the same checks of every cell and row, the same department
-    rule, all or nothing, one audit entry (``source`` in place of the file's name, ``sha256`` of the
-    request's body, or of the records). Errors name the record by its index in ``records`` (from 0)."""
-    return _run(kind, lambda columns: read_records(records, columns), source,
-                sha256 or records_sha256(records), actor, department=department)
+    """Import rows given as mappings (an API's list of objects) exactly as a file of ``kind``.
+
+    The same columns (English keys or Chinese headers), the same checks, the same
+    all-or-nothing write and the same audit entry as ``run_import``; each error names the
+    row (numbered from ``first_row``) and the field. ``source`` says where the rows came
+    from (for the audit entry, e.g. ``"api"``); the entry's SHA-256 is that of the rows as
+    canonical JSON.
+    """
+    rows = list(rows)
+    limit = max_import_rows()
+    if len(rows) > limit:
+        outcome = Outcome(kind=kind, file_name=source, rows=len(rows))
+        outcome.add_errors([RowError(first_row + limit, "row", gettext("超过%(limit)s行的上限")
+                                     % {"limit": limit})])
+        return outcome
+    digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str)
+                            .encode()).hexdigest()
+    return _run(kind, lambda columns: (read_mappings(rows, columns, first_row), len(rows)), source, digest,
+                {"source": source}, actor, department, None, None)
 
 
-def _run(
-    kind: str,
-    reader: Reader,
-    file_name: str,
-    sha256: str,
-    actor: Any,
-    *,
-    department: Department | None,
-    progress: Progress | None = None,
-    writing: Progress | None = None,
-) -> Outcome:
+def run_records(kind: str, records: Sequence[Any], source: str, actor: Any, *,
+                department: Department | None = None) -> Outcome:
+    """``run_rows`` for the REST API's bulk writes: each error names the record by its index in
+    ``records`` (from 0), as the request's JSON list counts them."""
+    return run_rows(kind, records, source, actor, department=department, first_row=0)
+
+
+def _run(kind: str, read: RowSource, name: str, sha256: str, origin: dict[str, Any], actor: Any,
+         department: Department | None, progress: Progress | None, writing: Progress | None) -> Outcome:
     importer = IMPORTERS[kind](department)
-    outcome = Outcome(kind=kind, file_name=file_name, sha256=sha256)
+    outcome = Outcome(kind=kind, file_name=name, sha256=sha256)
     if department is not None and not importer.department_scoped:
         outcome.add_errors([RowError(1, "file", gettext("只有区协调办可以导入%(label)s，部门不能导入")
                                      % {"label": importer.label})])
         return outcome
     with tempfile.TemporaryFile() as staged:
         try:
-            _check_rows(importer, reader, outcome, staged, progress)
+            _check_rows(importer, read, outcome, staged, progress)
             if not outcome.ok:
                 return outcome
             with transaction.atomic():
@@ -627,7 +634,7 @@ def _run(
                 outcome.updated += updated
                 outcome.unchanged += unchanged
                 record(actor, f"import_{kind}", "import", outcome.sha256, {
-                    "file": file_name, "sha256": outcome.sha256, "rows": outcome.rows,
+                    **origin, "sha256": outcome.sha256, "rows": outcome.rows,
                     "created": outcome.created, "updated": outcome.updated,
                     "unchanged": outcome.unchanged,
                     "department": department.code if department else None,
@@ -642,14 +649,14 @@ def _run(
     return outcome
 
 
-def _check_rows(importer: Importer, reader: Reader, outcome: Outcome,
+def _check_rows(importer: Importer, read: RowSource, outcome: Outcome,
                 staged: IO[bytes], progress: Progress | None) -> None:
     """First pass, outside any transaction: read and check every row, stage the good ones.
 
     Once a row is bad nothing more is staged (nothing will be written), but every row is
     still checked so that all the errors are reported.
     """
-    rows, total = reader(importer.columns)
+    rows, total = read(importer.columns)
     importer.prepare()
     batch: list[dict[str, Any]] = []
 

@@ -44,6 +44,8 @@ UPLOAD_ROLES = {
     "inspectors": (Role.COORDINATOR, Role.DEPT_ADMIN),
     "items": (Role.COORDINATOR, Role.DEPT_ADMIN),
     "history": (Role.COORDINATOR,),
+    "licences": (Role.COORDINATOR, Role.DEPT_ADMIN),  # as spotcheck.records.service.IMPORT_ROLES
+    "penalties": (Role.COORDINATOR, Role.DEPT_ADMIN),
 }
 
 

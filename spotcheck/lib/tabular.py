@@ -29,8 +29,9 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any
 from xml.etree import ElementTree
@@ -452,18 +453,28 @@ def open_table(stream: IO[bytes], name: str) -> tuple[Iterator[list[str]], int]:
     return _csv_rows(stream, name)
 
 
-def header_map(header: Sequence[str], columns: Sequence[Column]) -> list[Column | None]:
-    """Match each header cell to a column; refuse unknown, repeated and missing columns."""
+def _by_name(columns: Sequence[Column]) -> dict[str, Column]:
+    """Return the columns by English key (lower-cased) and by Chinese header."""
     by_name: dict[str, Column] = {}
     for known in columns:
         by_name[known.key.lower()] = known
         by_name[known.zh] = known
+    return by_name
+
+
+def _named(by_name: dict[str, Column], name: str) -> Column | None:
+    return by_name.get(name) or by_name.get(name.lower())
+
+
+def header_map(header: Sequence[str], columns: Sequence[Column]) -> list[Column | None]:
+    """Match each header cell to a column; refuse unknown, repeated and missing columns."""
+    by_name = _by_name(columns)
     errors = []
     mapped: list[Column | None] = []
     seen: set[str] = set()
     for cell in header:
         name = cell.strip().lstrip("\ufeff")
-        column: Column | None = by_name.get(name) or by_name.get(name.lower())
+        column: Column | None = _named(by_name, name)
         if not name:
             mapped.append(None)
             continue
@@ -490,6 +501,35 @@ def cell_problem(text: str, column: Column) -> str | None:
     if control:
         return _("含有控制字符（U+%(code)04X）") % {"code": ord(control.group())}
     return None
+
+
+def parse_cells(number: int, cells: Iterable[tuple[Column, str]], absent: Iterable[Column],
+                errors: list[RowError]) -> dict[str, Any]:
+    """Return one row's values by key from its (column, text) cells; add each problem to ``errors``.
+
+    An empty optional cell, and a column in ``absent``, takes the column's default; an empty
+    required cell is an error; each cell is parsed by its column's ``parse``.
+    """
+    out: dict[str, Any] = {c.key: c.default for c in absent}
+    for column, text in cells:
+        if text == "":
+            if column.required:
+                errors.append(RowError(number, column.key, _("必填项为空")))
+            out[column.key] = column.default
+            continue
+        problem = cell_problem(text, column)
+        if problem is not None:
+            errors.append(RowError(number, column.key, problem))
+            out[column.key] = column.default
+            continue
+        if column.parse is None:
+            out[column.key] = text
+            continue
+        try:
+            out[column.key] = column.parse(text)
+        except ValueError as exc:
+            errors.append(RowError(number, column.key, str(exc)))
+    return out
 
 
 def read_rows(
@@ -522,90 +562,64 @@ def read_rows(
             if not any(values):
                 continue
             errors: list[RowError] = []
-            out: dict[str, Any] = {c.key: c.default for c in absent}
             if len(values) > len(mapped) and any(values[len(mapped):]):
                 errors.append(RowError(number, "row", _("单元格多于表头列数")))
-            for index, column in enumerate(mapped):
-                if column is None:
-                    continue
-                parse_cell(number, column, values[index] if index < len(values) else "", out, errors)
+            cells = ((column, values[index] if index < len(values) else "")
+                     for index, column in enumerate(mapped) if column is not None)
+            out = parse_cells(number, cells, absent, errors)
             yield number, out, errors
 
     return rows(), total
 
 
-def parse_cell(number: int, column: Column, text: str, out: dict[str, Any], errors: list[RowError]) -> None:
-    """Put the value of one cell's text in ``out`` (or the column's default), or add its error.
-
-    The one check of a cell, whether it came from a file (``read_rows``) or a record (``read_records``).
-    """
-    if text == "":
-        if column.required:
-            errors.append(RowError(number, column.key, _("必填项为空")))
-        out[column.key] = column.default
-        return
-    problem = cell_problem(text, column)
-    if problem is not None:
-        errors.append(RowError(number, column.key, problem))
-        out[column.key] = column.default
-        return
-    if column.parse is None:
-        out[column.key] = text
-        return
-    try:
-        out[column.key] = column.parse(text)
-    except ValueError as exc:
-        errors.append(RowError(number, column.key, str(exc)))
-
-
-def record_text(value: Any) -> str | None:
-    """The text of one value of a JSON record, as a cell would hold it; None for a value a cell cannot
-    hold (an object or a list). Null is an empty cell; true and false are yes and no."""
+def _mapping_text(value: Any) -> str | None:
+    """Return a value given in a mapping (an API's JSON) as a cell's text, or None if it is no scalar."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float | Decimal | dt.date):
+        return _cell_text(value)
     return None
 
 
-def read_records(
-    records: Sequence[Any], columns: Sequence[Column]
-) -> tuple[Iterator[tuple[int, dict[str, Any], list[RowError]]], int]:
-    """Like ``read_rows`` for records given as ``{English key: value}`` (the REST API's bulk writes).
+def read_mappings(
+    rows: Iterable[Any], columns: Sequence[Column], first_row: int = 1
+) -> Iterator[tuple[int, dict[str, Any], list[RowError]]]:
+    """Yield rows given as mappings (an API's list of objects) as ``read_rows`` yields a file's.
 
-    Each record is checked as a file's row is, cell by cell (``parse_cell``); a key that is
-    no column's English key is an error, as an unknown column of a file is. A record's
-    number is its index in ``records`` (from 0).
+    Each row is numbered from ``first_row``. Keys are English keys or Chinese headers, as a
+    file's header; an unknown or repeated key is an error of that row, a missing required key
+    an empty required cell. Values are text (numbers, dates and yes/no as JSON gives them are
+    taken as their text), parsed by the same columns as a file's cells.
     """
-    by_key = {c.key: c for c in columns}
-
-    def rows() -> Iterator[tuple[int, dict[str, Any], list[RowError]]]:
-        for number, record in enumerate(records):
-            errors: list[RowError] = []
-            out: dict[str, Any] = {}
-            if not isinstance(record, dict):
-                errors.append(RowError(number, "row", _("应为一个对象（键为英文列名）")))
-                yield number, {c.key: c.default for c in columns}, errors
+    by_name = _by_name(columns)
+    for number, row in enumerate(rows, start=first_row):
+        errors: list[RowError] = []
+        if not isinstance(row, Mapping):
+            yield number, {}, [RowError(number, "row", _("应为一个对象（键值对）"))]
+            continue
+        given: dict[str, str | None] = {}  # None: a value that is no scalar (its error is added)
+        for name, value in row.items():
+            column = _named(by_name, str(name).strip())
+            if column is None:
+                errors.append(RowError(number, str(name)[:100], _("未知的字段")))
                 continue
-            for key in record:
-                if key not in by_key:
-                    errors.append(RowError(number, str(key)[:100], _("未知的字段")))
-            for column in columns:
-                text = record_text(record.get(column.key))
-                if text is None:
-                    errors.append(RowError(number, column.key, _("应为文本、数字、是/否或空值")))
-                    out[column.key] = column.default
-                    continue
-                parse_cell(number, column, text, out, errors)
-            yield number, out, errors
-
-    return rows(), len(records)
+            if column.key in given:
+                errors.append(RowError(number, column.key, _("字段重复")))
+                continue
+            text = _mapping_text(value)
+            if text is None:
+                errors.append(RowError(number, column.key, _("应为文本、数字或日期")))
+            given[column.key] = text
+        cells = ((column, given.get(column.key) or "") for column in columns
+                 if given.get(column.key) is not None or (column.key not in given and column.required))
+        absent = [c for c in columns
+                  if (c.key not in given and not c.required) or (c.key in given and given[c.key] is None)]
+        out = parse_cells(number, cells, absent, errors)
+        yield number, out, errors
 
 
 # --- Cell parsers: each raises ValueError with a Chinese-and-English reason -----------

@@ -40,7 +40,9 @@ from spotcheck.catalog.models import HistoryRecord, ItemList, ListStatus
 from spotcheck.directory.models import Department, Entity, EntityStatus
 from spotcheck.inspections.models import Task, TaskStatus
 from spotcheck.oversight.figures import STRATA, TOTAL, CensusGroup, Scope
+from spotcheck.plans.frame import penalty_window
 from spotcheck.plans.models import Plan, PlanDepartment, PlanStatus
+from spotcheck.records.models import Penalty
 from spotcheck.results.models import WITHOUT_PROBLEM, FollowUp, FollowUpRecord, Result
 from spotcheck.results.selectors import DONE as RESULTS_DONE
 from spotcheck.results.selectors import current_results
@@ -66,10 +68,16 @@ def _plain(counts: defaultdict[int, Any]) -> Counts:
 # --- The directory: active entities per scope and stratum --------------------------------------
 
 
-def stratum_of_entity(threshold: int) -> Case:
-    """The stratum of R4 as an SQL expression: heightened, then foreign, then general."""
+def stratum_of_entity(threshold: int, day: date | None = None) -> Case:
+    """The stratum of R4 as an SQL expression: heightened, then foreign, then general.
+
+    A penalty decided in ``penalty_window(day)`` (today by default) counts as ``plans.frame.stratum`` counts it.
+    """
+    first, last = penalty_window(day or timezone.localdate())
+    penalised = Exists(Penalty.objects.filter(entity=OuterRef("pk"), decision_date__gte=first,
+                                              decision_date__lte=last))
     return Case(
-        When(Q(abnormal=True) | Q(serious_violation=True) | Q(complaints_12m__gte=threshold),
+        When(Q(abnormal=True) | Q(serious_violation=True) | Q(complaints_12m__gte=threshold) | Q(penalised),
              then=Value("heightened")),
         When(foreign=True, then=Value("foreign")),
         default=Value("general"), output_field=CharField(),
@@ -82,14 +90,16 @@ def census() -> list[CensusGroup]:
     One GROUP BY over the directory gives a few thousand groups at most, from which
     any scope's count follows (``figures.active_in_scope``). A million entities take
     a while to count, and the directory changes only by imports, so the census is
-    kept in the cache under the newest entity's id and the latest entity import's
-    audit entry: either changing counts again at once (two index look-ups), and a
+    kept in the cache under the newest entity's id, the latest entity or penalty import's
+    audit entry and the day: any changing counts again at once (two index look-ups), and a
     change made some other way shows within ``CENSUS_SECONDS``.
     """
     threshold = settings.SPOTCHECK["complaint_threshold"]
     newest = Entity.objects.aggregate(n=Max("pk"))["n"]
-    imported = AuditEntry.objects.filter(action="import_entities").aggregate(n=Max("seq"))["n"]
-    key = f"oversight:census:{newest}:{imported}:{threshold}"
+    imported = AuditEntry.objects.filter(action__in=("import_entities", "import_penalties")).aggregate(
+        n=Max("seq"))["n"]
+    # The penalty window moves with the day.
+    key = f"oversight:census:{newest}:{imported}:{threshold}:{timezone.localdate().isoformat()}"
     groups = cache.get(key)
     if groups is None:
         groups = [tuple(row) for row in (

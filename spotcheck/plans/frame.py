@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 HEIGHTENED, FOREIGN, GENERAL = "heightened", "foreign", "general"
 INACTIVE, EXEMPT, ALREADY_INSPECTED, FREQUENCY_CAP = "inactive", "exempt", "already_inspected", "frequency_cap"
 REASONS = (INACTIVE, EXEMPT, ALREADY_INSPECTED, FREQUENCY_CAP)
 GOOD_RESULT = "no_issue"
+# An administrative penalty decided at most this many days before the frame's day makes the
+# entity heightened, like a serious-violation mark (docs/rules.md R4; our addition, issue #10).
+PENALTY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class EntityFacts(NamedTuple):
     abnormal: bool = False
     serious_violation: bool = False
     complaints_12m: int = 0
+    recent_penalty: bool = False  # an administrative penalty within PENALTY_DAYS of the frame's day
 
 
 class Inspection(NamedTuple):
@@ -88,9 +92,15 @@ class Frame:
         return counts
 
 
+def penalty_window(day: date) -> tuple[date, date]:
+    """Return the first and last decision dates of a penalty that makes an entity heightened on ``day``."""
+    return day - timedelta(days=PENALTY_DAYS), day
+
+
 def stratum(entity: EntityFacts, complaint_threshold: int) -> str:
     """Return the entity's stratum (draw-v1 §1): heightened, then foreign, then general."""
-    if entity.abnormal or entity.serious_violation or entity.complaints_12m >= complaint_threshold:
+    if (entity.abnormal or entity.serious_violation or entity.recent_penalty
+            or entity.complaints_12m >= complaint_threshold):
         return HEIGHTENED
     if entity.foreign:
         return FOREIGN

@@ -25,8 +25,10 @@ from spotcheck.plans.frame import (
     InspectorFacts,
     PlanFacts,
     build_frame,
+    penalty_window,
 )
 from spotcheck.plans.models import Plan
+from spotcheck.records.selectors import penalised_entities
 
 # Other sources of inspections (the tasks of drawn plans) register a reader here.
 INSPECTION_SOURCES: list[Any] = []
@@ -66,8 +68,13 @@ def plan_facts(plan: Plan) -> PlanFacts:
     )
 
 
-def entity_facts(facts: PlanFacts):
-    """Yield the entities that may be in scope, straight from one query (no model objects)."""
+def entity_facts(facts: PlanFacts, day: date | None = None):
+    """Yield the entities that may be in scope, straight from one query (no model objects).
+
+    An entity with a penalty decided in ``penalty_window(day)`` (today by default) is marked
+    ``recent_penalty`` (rules.md R4).
+    """
+    penalised = penalised_entities(*penalty_window(day or timezone.localdate()))
     query = Entity.objects.all()
     if facts.regions:
         query = query.filter(region_id__in=facts.regions)
@@ -80,7 +87,7 @@ def entity_facts(facts: PlanFacts):
         "serious_violation", "complaints_12m")
     make = EntityFacts._make
     for row in rows.iterator(chunk_size=20000):
-        yield make(row)
+        yield make((*row, row[0] in penalised))
 
 
 def inspection_facts(year: int):
@@ -109,11 +116,12 @@ def inspector_facts(departments: Sequence[str]):
 
 def frame_for(plan: Plan, day: date | None = None) -> Frame:
     """Build the frame of a plan from the database as it is now."""
+    day = day or timezone.localdate()
     facts = plan_facts(plan)
     return build_frame(
-        facts, entity_facts(facts), inspection_facts(plan.year), inspector_facts(facts.departments),
+        facts, entity_facts(facts, day), inspection_facts(plan.year), inspector_facts(facts.departments),
         max_draws_per_year=settings.SPOTCHECK["max_draws_per_year"],
-        day=day or timezone.localdate(),
+        day=day,
     )
 
 

@@ -21,7 +21,9 @@ from django.utils import timezone, translation
 from spotcheck.catalog.models import HistoryRecord, InspectionItem, ListStatus
 from spotcheck.directory.exports import safe_cell
 from spotcheck.directory.models import Department, Entity
-from spotcheck.plans.frame import HEIGHTENED, EntityFacts, stratum
+from spotcheck.plans.frame import HEIGHTENED, EntityFacts, penalty_window, stratum
+from spotcheck.records.models import Licence, Penalty
+from spotcheck.records.selectors import entity_licences, entity_penalties
 from spotcheck.results import name_search
 from spotcheck.results.credit import Exemption, Inspected, exemption
 from spotcheck.results.models import Category, FollowUp, FollowUpRecord, Result
@@ -246,6 +248,8 @@ class CreditRecord:
     heightened: bool = False
     department_names: dict[str, str] = field(default_factory=dict)
     corrected: dict[int, int] = field(default_factory=dict)  # result id -> the correction replacing it
+    licences: list[Licence] = field(default_factory=list)  # newest first
+    penalties: list[Penalty] = field(default_factory=list)  # newest first
 
     def as_json(self) -> dict[str, Any]:
         """The ``credit`` command's JSON (spec/interfaces.md)."""
@@ -262,12 +266,23 @@ class CreditRecord:
             } for r in self.results],
             "exempt_until": self.exemption.until,
             "exempt_for_departments": list(self.exemption.departments) if self.exemption.until else [],
+            "licences": [{
+                "licence_type": lic.licence_type, "number": lic.number, "issuer": lic.issuer_name,
+                "valid_from": lic.valid_from.isoformat(),
+                "valid_to": lic.valid_to.isoformat() if lic.valid_to else None, "status": lic.status,
+            } for lic in self.licences],
+            "penalties": [{
+                "decision_no": p.decision_no, "decision_date": p.decision_date.isoformat(),
+                "department": p.department_name, "summary": p.summary,
+                "amount": str(p.amount) if p.amount is not None else None,
+            } for p in self.penalties],
         }
 
 
-def entity_facts(entity: Entity) -> EntityFacts:
+def entity_facts(entity: Entity, recent_penalty: bool = False) -> EntityFacts:
     return EntityFacts(entity.uscc, entity.status, entity.region_id, entity.industry, entity.entity_type,
-                       entity.foreign, entity.abnormal, entity.serious_violation, entity.complaints_12m)
+                       entity.foreign, entity.abnormal, entity.serious_violation, entity.complaints_12m,
+                       recent_penalty)
 
 
 def credit_record(entity: Entity, today: date | None = None) -> CreditRecord:
@@ -286,10 +301,14 @@ def credit_record(entity: Entity, today: date | None = None) -> CreditRecord:
     inspections += [Inspected(day.year, by, result) for by, day, result in
                     HistoryRecord.objects.filter(entity=entity).values_list("inspected_by", "inspected_on",
                                                                              "result")]
-    heightened = stratum(entity_facts(entity), settings.SPOTCHECK["complaint_threshold"]) == HEIGHTENED
+    licences, penalties = entity_licences(entity), entity_penalties(entity)
+    first, last = penalty_window(today)
+    recent_penalty = any(first <= p.decision_date <= last for p in penalties)
+    heightened = stratum(entity_facts(entity, recent_penalty),
+                         settings.SPOTCHECK["complaint_threshold"]) == HEIGHTENED
     return CreditRecord(entity, results, follow_ups,
                         exemption(inspections, heightened=heightened, this_year=today.year, departments=names),
-                        heightened, names, corrected)
+                        heightened, names, corrected, licences, penalties)
 
 
 def plan_results(plan_id: int) -> dict[str, list[Result]]:

@@ -5,8 +5,9 @@ from spotcheck.results.public import credit_record
 
 
 class Command(SpotcheckCommand):
-    help = ("市场主体的信用记录：已公示的检查结果和连续三年良好免检情况 / an entity's public credit record: its "
-            "published results and whether it is exempt from random checks (rules.md R3). "
+    help = ("市场主体的信用记录：已公示的检查结果、行政许可、行政处罚和连续三年良好免检情况 / an entity's public "
+            "credit record: its published results, licences and penalties, and whether it is exempt from random "
+            "checks (rules.md R3). "
             "Example: spotcheck credit 91500113MA5U000000 --json")
 
     def add_arguments(self, parser):
@@ -32,6 +33,18 @@ class Command(SpotcheckCommand):
             lines.append(f"#{r['id']}  {line}")
         if not data["results"]:
             lines.append("暂无已公示的检查结果 / no published result")
+        lines += ["", "行政许可 / licences"]
+        for lic in record.licences:
+            lines.append(f"{lic.licence_type}  {lic.number}  {lic.issuer_name}  {lic.valid_from:%Y-%m-%d} — "
+                         f"{f'{lic.valid_to:%Y-%m-%d}' if lic.valid_to else '长期'}  {lic.get_status_display()}")
+        if not record.licences:
+            lines.append("暂无 / none")
+        lines += ["", "行政处罚 / penalties"]
+        for p in record.penalties:
+            lines.append(f"{p.decision_date:%Y-%m-%d}  {p.decision_no}  {p.department_name}  {p.summary}"
+                         + (f"  罚没金额 {p.amount}元" if p.amount is not None else ""))
+        if not record.penalties:
+            lines.append("暂无 / none")
         lines.append("")
         if data["exempt_until"]:
             names = "、".join(record.department_names.get(c, c) for c in data["exempt_for_departments"])
