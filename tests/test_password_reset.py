@@ -79,8 +79,10 @@ def test_a_link_sets_a_password_once(personas, login):
     page = Client().get(path)
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     assert 'name="new_password1"' in page.content.decode() and "henry" in page.content.decode()
-    response = _set(path)
+    browser = Client(REMOTE_ADDR="10.7.7.7")
+    response = browser.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("login")  # sent to log in
+    assert "新密码已设置，请用新密码登录" in browser.get(reverse("login")).content.decode()
     henry.refresh_from_db()
     assert henry.check_password(NEW_PASSWORD) and not henry.check_password(PASSWORD)
     _log_in("henry", NEW_PASSWORD)
