@@ -216,6 +216,9 @@ LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
 LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 15 * 60)
 LOGIN_DEVICE_DAYS = env_int("LOGIN_DEVICE_DAYS", 180)
+# A one-time password reset link (accounts.reset) expires this many hours after an administrator
+# issues it; a refused link counts against its address like a failed login.
+PASSWORD_RESET_LINK_HOURS = env_int("PASSWORD_RESET_LINK_HOURS", 24)
 # The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by
 # default, and then the header is never read (REMOTE_ADDR only).
 SPOTCHECK_TRUSTED_PROXIES = networks_list("SPOTCHECK_TRUSTED_PROXIES")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/password/", users.password_change, name="password_change"),
+    path("accounts/reset/<str:token>/", users.password_reset, name="password_reset"),
     path("accounts/users/", include("spotcheck.accounts.urls")),
     path("home/", accounts.home, name="home"),
     path("directory/", include("spotcheck.directory.urls")),

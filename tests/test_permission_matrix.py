@@ -32,6 +32,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from spotcheck.accounts import reset
 from spotcheck.accounts.access import FRAMEWORK_VIEWS, rule_of, view_path
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit.log import verify_chain
@@ -175,6 +176,8 @@ def build_world() -> World:
                                             status="pending", source="declared")
     # A user of SCJGJ for the user management pages to act on.
     o["member"] = _user("ivy", Role.DEPT_ADMIN, scjgj)  # a head would be the coordinator's alone
+    # A one-time reset link of that user (public: its holder cannot log in).
+    o["reset_token"], _link = reset.issue(o["member"], coordinator)
     o["uscc"] = make_uscc(1)
     o["published_uscc"] = published.entity.uscc
     return world
@@ -296,6 +299,11 @@ EXPECTED.update({
     "logout": Case(none, "405 405 405 405 405 405 405", "302 302 302 302 302 302 302"),
     "home": Case(none, "200 200 200 200 200 200 302"),
     "password_change": Case(none, "200 200 200 200 200 200 302", "200 200 200 200 200 200 302"),
+    # A one-time reset link: public (a wrong one is refused alike for everyone), throttled per address.
+    "password_reset": [
+        Case(lambda w: ["x" * 43], "200 200 200 200 200 200 200", "200 200 200 200 200 200 200", label="wrong"),
+        Case(lambda w: [w.reset_token], "200 200 200 200 200 200 200", "200 200 200 200 200 200 200", label="valid"),
+    ],
     # User management: the coordinator, and each department's administrator for their own users.
     "users:list": Case(none, "200 200 403 403 403 200 302"),
     "users:create": Case(none, "200 200 403 403 403 200 302", "200 200 403 403 403 200 302"),
@@ -303,6 +311,7 @@ EXPECTED.update({
     "users:disable": Case(task("member"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
     "users:enable": Case(task("member"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
     "users:reset_password": Case(task("member"), "405 405 405 405 405 405 302", "200 200 403 403 403 404 302"),
+    "users:reset_link": Case(task("member"), "405 405 405 405 405 405 302", "200 200 403 403 403 404 302"),
     # The directories.
     "directory:entity_list": Case(none, "200 200 200 200 403 200 302"),
     "directory:entity_export": Case(lambda w: ["csv"], "200 200 200 200 403 200 302"),
@@ -461,7 +470,7 @@ def test_another_departments_user_never_writes(world, visitors):
     """No POST by another department's administrator succeeds on SCJGJ's objects."""
     # Its own plans, imports, users (the empty form answers 200) and its own session and password.
     own = {"plans:create", "directory:import_upload", "users:create", "set_language", "login", "logout",
-           "password_change"}
+           "password_change", "password_reset"}  # the reset page: an empty form changes no one
     for name, case in cases():
         if case.post is None or name in own or case.label == "confirm":  # WJW confirms its part of a joint plan
             continue
@@ -490,7 +499,8 @@ def test_a_witness_changes_nothing(world, visitors):
     from spotcheck.audit.models import AuditEntry
 
     before = AuditEntry.objects.count()
-    allowed = {"set_language", "logout", "login", "password_change"}  # the witness's own session and password
+    # The witness's own session and password; the public reset page (an empty form changes nothing).
+    allowed = {"set_language", "logout", "login", "password_change", "password_reset"}
     for name, case in cases():
         if case.post is None or name in allowed:
             continue

@@ -97,3 +97,31 @@ class FailedLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.address} {self.at}"
+
+
+class PasswordResetLink(models.Model):
+    """A one-time password reset link (一次性密码重置链接), issued by an administrator (issue #9 §3).
+
+    Only the SHA-256 of the link's random token is stored; the link itself is shown once, to the
+    administrator who hands it over. It works once (``used_at``), until ``expires_at``, while the
+    user's password is still the one it was issued against (``password_fingerprint``), while no
+    newer link was issued and the account was not disabled (``revoked_at``), and only for an active
+    account. The rules are in ``accounts.reset``.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="reset_links")
+    token_hash = models.CharField(_("令牌哈希"), max_length=64, unique=True)
+    password_fingerprint = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(User, verbose_name=_("签发人"), null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("一次性密码重置链接")
+        verbose_name_plural = _("一次性密码重置链接")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/disable/", users.user_disable, name="disable"),
     path("<int:pk>/enable/", users.user_enable, name="enable"),
     path("<int:pk>/reset-password/", users.user_reset_password, name="reset_password"),
+    path("<int:pk>/reset-link/", users.user_reset_link, name="reset_link"),
 ]

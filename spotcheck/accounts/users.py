@@ -3,8 +3,9 @@
 The coordinator manages every user; a department's administrator the users of their
 own department (others are not found). Accounts are disabled, never deleted, so their
 audit entries keep naming them. A reset gives a temporary password, shown once to the
-administrator, which the user must change at the next login. Every change is an audit
-entry; no password is ever written in one.
+administrator, which the user must change at the next login, or a one-time link (accounts.reset),
+also shown once, with which the user sets a password of their own. Every change is an audit
+entry; no password or link is ever written in one.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from spotcheck.accounts.access import AuthedRequest, authenticated, roles, scope
+from spotcheck.accounts import reset, throttle
+from spotcheck.accounts.access import AuthedRequest, authenticated, public, roles, scope
 from spotcheck.accounts.forms import UserForm
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit.log import record
@@ -129,6 +132,8 @@ def _set_active(request: AuthedRequest, pk: int, active: bool) -> HttpResponseBa
         if target.is_active != active:
             target.is_active = active
             target.save(update_fields=["is_active"])
+            if not active:
+                reset.revoke(target)  # enabling the account again does not revive its links
             record(request.user, "user_enable" if active else "user_disable", "user", target.pk,
                    {"username": target.username})
     messages.success(request, gettext("账号已启用") if active else gettext("账号已停用"))
@@ -165,6 +170,59 @@ def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponseBase:
         record(request.user, "user_password_reset", "user", target.pk, {"username": target.username})
     return render(request, "accounts/user_password.html", {"target": target, "password": password,
                                                            "created": False})
+
+
+@require_POST
+@managers
+@never_cache  # the answer shows the link
+@sensitive_variables("token")
+def user_reset_link(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """Issue a one-time reset link, shown once with its expiry, voiding the user's older links."""
+    if pk == request.user.pk:
+        raise PermissionDenied(gettext("请在“修改密码”页修改自己的密码"))
+    with transaction.atomic():
+        target = _target(request, pk, lock=True)
+        if not target.is_active:
+            messages.error(request, gettext("账号已停用，不能生成重置链接"))
+            return redirect("users:list")
+        token, link = reset.issue(target, request.user)
+    url = request.build_absolute_uri(reverse("password_reset", args=[token]))
+    return render(request, "accounts/user_reset_link.html", {"target": target, "link": link, "url": url})
+
+
+@public
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_variables("token", "password")
+def password_reset(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Set a new password through a one-time link (public: the user cannot log in); then log in.
+
+    A wrong, used, expired or void link gets one message that says neither which nor whose, and
+    counts against the client's address like a failed login (accounts.throttle).
+    """
+    address = throttle.client_address(request)
+    key = reset.throttle_key(address)
+    remaining = throttle.wait(key, address)
+    if remaining:
+        return render(request, "accounts/password_reset.html",
+                      {"throttled": throttle.wait_text(remaining)}, status=429)
+    link = reset.find(token)
+    if link is None:
+        throttle.record_failure(key, address)
+        return render(request, "accounts/password_reset.html", {"invalid": True})
+    form = SetPasswordForm(link.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data["new_password1"]
+        with transaction.atomic():
+            link = reset.find(token, lock=True)  # re-read under the lock: another tab may have used it
+            if link is not None:
+                reset.use(link, password)
+        if link is None:
+            throttle.record_failure(key, address)
+            return render(request, "accounts/password_reset.html", {"invalid": True})
+        messages.success(request, gettext("新密码已设置，请用新密码登录"))
+        return redirect("login")
+    return render(request, "accounts/password_reset.html", {"form": form, "target": link.user, "link": link})
 
 
 @authenticated

@@ -81,6 +81,7 @@ ACTIONS = {
     "result_return": _("退回检查结果"), "result_correct": _("更正检查结果"), "follow_up_done": _("登记后续处置"),
     "results_import": _("导入检查结果表"), "conflict_declare": _("申报回避关系"), "conflict_confirm": _("确认回避关系"),
     "user_create": _("创建用户"), "import_entities": _("导入市场主体"), "import_inspectors": _("导入执法检查人员"),
+    "user_reset_link_issue": _("生成一次性重置链接"), "user_reset_link_use": _("通过重置链接设置密码"),
     "import_regions": _("导入区域"), "import_departments": _("导入部门"), "import_history": _("导入检查记录"),
     "import_licences": _("导入行政许可"), "import_penalties": _("导入行政处罚"),
 }
@@ -96,7 +97,8 @@ FIELDS = {
     "pool_count": _("执法人员数"), "category": _("检查结果"), "follow_up": _("后续处置"), "name": _("名称"),
     "action": _("处置措施"), "done_on": _("完成日期"), "corrects": _("更正的记录"), "version": _("版本"),
     "rows": _("行数"), "file": _("文件"), "source": _("来源"), "sha256": _("文件哈希"), "created": _("新增"), "updated": _("更新"),
-    "year": _("年度"), "via": _("方式"), "price_paid": _("支付价款"),
+    "year": _("年度"), "via": _("方式"), "price_paid": _("支付价款"), "expires_at": _("失效时间"),
+    "api_token": _("接口令牌"),
 }
 
 
