@@ -130,6 +130,18 @@ EXPECTED: dict[tuple[str, str], Op] = {
 
     # --- published results, the credit feed, licences and penalties ------------------------------
 
+    # Licences and penalties: the imports' rule (coordinator and administrators; WJW may not write
+    # SCJGJ's records: its row is refused, 422); read publicly with the entity's page.
+    ("POST", "/api/v1/licences/bulk"): Op("200 200 403 403 403 422 401", body=lambda w: {"licences": [
+        {"uscc": w.uscc, "licence_type": "食品经营许可证", "number": "JY1", "issuer": "SCJGJ",
+         "valid_from": "2024-01-01"}]}),
+    ("POST", "/api/v1/penalties/bulk"): Op("200 200 403 403 403 422 401", body=lambda w: {"penalties": [
+        {"uscc": w.uscc, "decision_no": "处罚〔2026〕1号", "decision_date": "2026-01-02", "department": "SCJGJ",
+         "summary": "罚款"}]}),
+    ("GET", "/api/v1/public/entities/{uscc}/licences"): Op("200 200 200 200 200 200 200",
+                                                           lambda w: {"uscc": w.uscc}),
+    ("GET", "/api/v1/public/entities/{uscc}/penalties"): Op("200 200 200 200 200 200 200",
+                                                            lambda w: {"uscc": w.uscc}),
 }
 
 

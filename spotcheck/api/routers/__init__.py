@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from spotcheck.api.routers import catalog, directory, draws, meta, plans, results
+from spotcheck.api.routers import catalog, directory, draws, meta, plans, records, results
 
 ROUTERS: list[tuple[str, Router]] = [
     ("", meta.router),
@@ -13,4 +13,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", plans.router),
     ("", draws.router),
     ("", results.router),
+    ("", records.router),
 ]
