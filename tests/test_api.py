@@ -114,3 +114,11 @@ def test_every_audit_entry_written_during_a_call_names_the_token(personas):
     # Outside a call, entries are as before.
     assert "api_token" not in record(personas["alice"], "test.write", "thing", 2, {}).payload
     assert AuditEntry.objects.count() == 2
+
+
+def test_every_operation_has_a_unique_stable_id(client):
+    """Clients look operations up by ``operationId`` (tests/test_api_client_cycle.py): none twice."""
+    spec = client.get("/api/v1/openapi.json").json()
+    ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert not [i for i in ids if i.startswith("spotcheck_")]

@@ -23,6 +23,7 @@ from spotcheck import draw
 from spotcheck.accounts.models import Role, User
 from spotcheck.api.models import ApiToken
 from spotcheck.directory.models import Inspector
+from tests.conftest import make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -85,27 +86,41 @@ def issue_token(username: str) -> str:
     return ApiToken.issue(user=User.objects.get(username=username), name=f"系统对接 {username}", days=1)[1]
 
 
-def sync_directory(api: DocumentClient) -> None:
-    """Bring the registration system's entities and the departments' inspectors in.
+def sync_directory(registry: DocumentClient, admin: DocumentClient) -> None:
+    """Bring the registration system's entities and the department's inspectors in, through the API.
 
-    === DIRECTORY SYNC GOES HERE (branch ``apidir``, spotcheck/api/routers/directory.py) ===
-    The directory endpoints are being built in parallel and their operation ids are not
-    known on this branch; until they are merged, the directory is the test fixtures'
-    (``district``: 200 entities, SCJGJ's and WJW's inspectors, the published item lists).
-    After the merge: upsert the entities and the inspectors through their operations here,
-    with ``api`` (the department administrator's token), and drop ``district`` below.
+    ``registry``: the registration system's token (entities are the coordinator's to write);
+    ``admin``: the department administrator's (its own inspectors, a declared conflict).
     """
-    status, regions = api.call("spotcheck_api_routers_meta_regions")
-    assert status == 200 and {r["code"] for r in regions} == {"500113001", "500113002"}
+    regions = ok(registry.call("regions"))
+    codes = sorted(r["code"] for r in regions)
+    entities = [{"uscc": make_uscc(i), "name": f"重庆对接{i}号商贸有限公司", "entity_type": "enterprise",
+                 "industry": "F", "region": codes[i % 2], "status": "active" if i % 20 else "revoked"}
+                for i in range(1, 201)]
+    done = ok(registry.call("entity_bulk", {"entities": entities}))
+    assert done["created"] == 200
+    # A second sync of the same rows changes nothing; a rename is an update.
+    entities[0]["name"] = "重庆对接1号商贸有限公司（更名）"
+    assert ok(registry.call("entity_bulk", {"entities": entities})) == {
+        "rows": 200, "created": 0, "updated": 1, "unchanged": 199}
+    found = ok(registry.call("entity_detail", uscc=make_uscc(1)))
+    assert found["name"].endswith("（更名）")
+
+    inspectors = [{"cert_no": f"S{n:03d}", "name": f"市场{n}", "department": "SCJGJ", "cert_expires_on": "2030-01-01"}
+                  for n in range(2, 9)]
+    inspectors[0]["conflicts"] = make_uscc(5)  # a conflict of interest (回避) the department has confirmed
+    assert ok(admin.call("inspector_bulk", {"inspectors": inspectors}))["created"] == 7
+    conflicts = ok(admin.call("conflict_list", limit=100))
+    assert [(c["inspector"], c["uscc"], c["status"]) for c in conflicts["items"]] == [("S002", make_uscc(5), "confirmed")]
 
 
-def test_an_outside_system_runs_the_whole_cycle_from_the_openapi_document(district, personas):
+def test_an_outside_system_runs_the_whole_cycle_from_the_openapi_document(regions, published, personas):
     document = Client().get("/api/v1/openapi.json").json()
     anonymous = DocumentClient(document)
     admin = anonymous.as_(issue_token("alice"))
     head = anonymous.as_(issue_token("henry"))
 
-    sync_directory(admin)
+    sync_directory(anonymous.as_(issue_token("coordinator")), admin)
 
     # The plan: written by the department's administrator, approved by its head (another user).
     plan = ok(admin.call("plans_create", {
