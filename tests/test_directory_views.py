@@ -273,3 +273,20 @@ def test_on_postgresql_the_name_search_goes_through_the_pairs_index(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'directory_entity_name_pairs'")
         assert "gin (spotcheck_name_pairs(" in cursor.fetchone()[0]
+
+
+def test_a_long_directory_list_is_counted_only_up_to_its_cap(client, personas, regions, monkeypatch):
+    from spotcheck.directory import views
+    from spotcheck.directory.models import Entity
+    from tests.conftest import make_uscc
+
+    for n in range(5):
+        Entity.objects.create(uscc=make_uscc(700 + n), name=f"封顶测试{n}", entity_type="enterprise", industry="F",
+                              region=regions[0], status="active")
+    client.force_login(personas["coordinator"])
+    monkeypatch.setattr(views, "ENTITY_COUNT_CAP", 3)
+    page = client.get("/directory/entities/", {"q": "封顶测试"}).content.decode()
+    assert "超过 3 个，列出前 3 个" in page and "共 5 个" not in page
+    monkeypatch.setattr(views, "ENTITY_COUNT_CAP", 5)
+    page = client.get("/directory/entities/", {"q": "封顶测试"}).content.decode()
+    assert "共 5 个" in page and "超过" not in page

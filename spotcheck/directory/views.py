@@ -34,6 +34,7 @@ from spotcheck.directory.models import (
     Inspector,
 )
 from spotcheck.directory.service import confirm_conflict, declare_conflict
+from spotcheck.lib.paging import CappedPaginator
 
 PAGE_SIZE = 50
 # Who may upload each kind of file.
@@ -49,6 +50,10 @@ UPLOAD_ROLES = {
 }
 
 
+# The directory list counts at most this many entities (a million are not counted per page).
+ENTITY_COUNT_CAP = 10_000
+
+
 @staff
 def entity_list(request: AuthedRequest) -> HttpResponseBase:
     """Search the shared entity directory by name or code, with filters and paging."""
@@ -56,7 +61,7 @@ def entity_list(request: AuthedRequest) -> HttpResponseBase:
     entities = Entity.objects.select_related("region")
     if form.is_bound and form.is_valid():
         entities = form.filter(entities)
-    page = Paginator(entities.order_by("uscc"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(entities.order_by("uscc"), PAGE_SIZE, cap=ENTITY_COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "directory/entity_list.html",
