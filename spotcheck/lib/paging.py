@@ -21,7 +21,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def seen(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        rows: Any = self.object_list  # a QuerySet
+        return rows.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
