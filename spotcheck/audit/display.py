@@ -82,10 +82,12 @@ ACTIONS = {
     "results_import": _("导入检查结果表"), "conflict_declare": _("申报回避关系"), "conflict_confirm": _("确认回避关系"),
     "user_create": _("创建用户"), "import_entities": _("导入市场主体"), "import_inspectors": _("导入执法检查人员"),
     "import_regions": _("导入区域"), "import_departments": _("导入部门"), "import_history": _("导入检查记录"),
+    "notice_create": _("起草服务专栏文章"), "notice_update": _("修改服务专栏文章"), "notice_publish": _("发布服务专栏文章"),
+    "notice_withdraw": _("撤回服务专栏文章"), "notice_attach": _("上传服务专栏附件"), "notice_detach": _("删除服务专栏附件"),
 }
 
 OBJECTS = {"plan": _("计划"), "task": _("检查任务"), "item_list": _("事项清单"), "inspector": _("执法检查人员"),
-           "user": _("用户"), "import": _("导入")}
+           "user": _("用户"), "import": _("导入"), "notice": _("服务专栏文章")}
 
 # Names of the details' fields; others are shown by their key.
 FIELDS = {
