@@ -85,7 +85,7 @@ def _writable(request: AuthedRequest) -> list[Department]:
 def create(request: AuthedRequest, code: str) -> HttpResponseBase:
     """Write a new notice of a department (a draft until published)."""
     department = _department_for_write(request, code)
-    form = NoticeForm(request.POST or None, department=department)
+    form = NoticeForm(request.POST if request.method == "POST" else None, department=department)
     if request.method == "POST" and form.is_valid():
         try:
             notice = service.create(department, form.values(), form.cleaned_data["items"], request.user)
@@ -103,7 +103,7 @@ def create(request: AuthedRequest, code: str) -> HttpResponseBase:
 @staff
 def edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
     notice = _notice(request, pk, write=True)
-    form = NoticeForm(request.POST or None, department=notice.department, notice=notice)
+    form = NoticeForm(request.POST if request.method == "POST" else None, department=notice.department, notice=notice)
     if request.method == "POST" and form.is_valid():
         try:
             service.update(notice, form.values(), form.cleaned_data["items"], request.user)
