@@ -417,7 +417,7 @@ def test_each_items_public_page_lists_the_notices_that_concern_it(world):
     assert reverse("public_notices:detail", args=[made.pk]) in first
     # The notice's page links back to the item.
     detail = Client().get(reverse("public_notices:detail", args=[made.pk])).content.decode()
-    assert reverse("portal:item_list", args=["SCJGJ"]) + "#SCJGJ-001" in detail
+    assert reverse("portal:item_list", args=["SCJGJ"]) + "#SCJGJ-001" in detail and "SCJGJ-001 事项SCJGJ-001" in detail
 
 
 def test_the_atom_feed_parses_and_holds_the_published_notices(world):

@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from spotcheck.catalog.models import InspectionItem, ItemCode, ListStatus
+from spotcheck.catalog.models import ItemCode
 from spotcheck.directory.models import Department
 from spotcheck.notices.models import Kind, Notice
+from spotcheck.notices.selectors import item_names
 
 BODY_MAX_CHARS = 50_000
 
@@ -22,15 +23,6 @@ class ItemChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         name = getattr(self, "names", {}).get(obj.code, "")
         return f"{obj.code} {name}".strip()
-
-
-def item_names(department: Department) -> dict[str, str]:
-    """Return the name of each of the department's items, from its newest version (published first)."""
-    items = (InspectionItem.objects.filter(item_list__department=department)
-             .order_by("item_list__version").values_list("code", "name"))
-    names = dict(items.exclude(item_list__status=ListStatus.PUBLISHED))
-    names.update(items.filter(item_list__status=ListStatus.PUBLISHED))
-    return names
 
 
 class NoticeForm(forms.Form):

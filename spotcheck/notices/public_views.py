@@ -92,7 +92,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     notice = _published(pk)
     return render(request, "notices/public_detail.html", {
         "notice": notice, "body": render_markdown(notice.body), "attachments": notice.attachments.all(),
-        "items": notice.items.order_by("code"),
+        "items": selectors.items_of(notice),
     })
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from spotcheck.catalog.models import InspectionItem, ListStatus
 from spotcheck.directory.models import Department
 from spotcheck.notices.models import Notice, NoticeStatus
 
@@ -34,3 +35,18 @@ def by_item(codes: Iterable[str]) -> dict[str, list[Notice]]:
     for link in links:
         found.setdefault(link.itemcode.code, []).append(link.notice)
     return found
+
+
+def item_names(department: Department) -> dict[str, str]:
+    """Return the name of each of the department's items, from its newest version (published first)."""
+    items = (InspectionItem.objects.filter(item_list__department=department)
+             .order_by("item_list__version").values_list("code", "name"))
+    names = dict(items.exclude(item_list__status=ListStatus.PUBLISHED))
+    names.update(items.filter(item_list__status=ListStatus.PUBLISHED))
+    return names
+
+
+def items_of(notice: Notice) -> list[tuple[str, str]]:
+    """Return (code, name) of each item a notice concerns."""
+    names = item_names(notice.department)
+    return [(code, names.get(code, "")) for code in notice.items.order_by("code").values_list("code", flat=True)]

@@ -24,7 +24,7 @@ from spotcheck.accounts.access import (
     staff,
 )
 from spotcheck.directory.models import Department
-from spotcheck.notices import service
+from spotcheck.notices import selectors, service
 from spotcheck.notices.downloads import download
 from spotcheck.notices.forms import AttachmentForm, NoticeForm, WithdrawForm
 from spotcheck.notices.markdown import render as render_markdown
@@ -124,7 +124,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
     notice = _notice(request, pk)
     return render(request, "notices/detail.html", {
         "notice": notice, "body": render_markdown(notice.body), "attachments": notice.attachments.all(),
-        "items": notice.items.order_by("code"),
+        "items": selectors.items_of(notice),
         "may_write": may_write_department(request.user, notice.department_id),
         "attachment_form": AttachmentForm(), "withdraw_form": WithdrawForm(),
     })
