@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "spotcheck.oversight",
     "spotcheck.api",
     "ninja",  # the API's documentation page (Swagger UI) from its own static files, no CDN
+    "spotcheck.notices",
 ]
 
 MIDDLEWARE = [

@@ -24,9 +24,11 @@ urlpatterns = [
     path("tasks/", include("spotcheck.results.urls")),
     path("sheets/", include("spotcheck.results.sheet_urls")),
     path("archive/", include("spotcheck.results.archive_urls")),
+    path("public/notices/", include("spotcheck.notices.public_urls")),
     path("public/", include("spotcheck.results.public_urls")),
     path("oversight/", include("spotcheck.oversight.urls")),
     path("api/v1/", api_urls()),
+    path("notices/", include("spotcheck.notices.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # Browsers ask for /favicon.ico on their own (feeds, bookmarks): send them to the icon.
     path("favicon.ico", public(RedirectView.as_view(url=static("spotcheck/favicon.svg"), permanent=True))),

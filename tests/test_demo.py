@@ -38,6 +38,18 @@ def test_demo_builds_the_district_and_is_idempotent():
     assert verify_chain().ok
 
 
+def test_the_demo_publishes_the_service_column_once():
+    from spotcheck.notices.models import Notice
+
+    call_command("demo", "--entities", "50", stdout=io.StringIO())
+    call_command("demo", "--entities", "50", stdout=io.StringIO())
+    assert Notice.objects.filter(status="published").count() == 3 and Notice.objects.count() == 3
+    page = Client().get(reverse("public_notices:index")).content.decode()
+    assert "食品经营许可办事指南" in page
+    items = Client().get(reverse("portal:item_list", args=["SCJGJ"])).content.decode()
+    assert "关于做好企业年度报告公示工作的通知" in items
+
+
 @pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
 def test_each_demo_login_works(username):
     call_command("demo", "--entities", "50", stdout=io.StringIO())

@@ -180,6 +180,15 @@ def build_world() -> World:
     o["reset_token"], _link = reset.issue(o["member"], coordinator)
     o["uscc"] = make_uscc(1)
     o["published_uscc"] = published.entity.uscc
+    # A published notice of SCJGJ's service column, with a file.
+    from spotcheck.catalog.models import ItemCode
+    from spotcheck.notices import service as notices
+
+    o["notice"] = notices.create(scjgj, {"kind": "guide", "title": "年报指引", "body": "按时报送。", "valid_until": None},
+                                 ItemCode.objects.filter(code="SCJGJ-001"), alice)
+    notices.publish(o["notice"], alice)
+    o["notice_file"] = notices.add_attachment(
+        o["notice"], SimpleUploadedFile("guide.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"), alice)
     return world
 
 
@@ -292,6 +301,12 @@ EXPECTED.update({
     "public_results:results": Case(none, "200 200 200 200 200 200 200"),
     "public_results:export": Case(lambda w: ["csv"], "200 200 200 200 200 200 200"),
     "public_results:entity": Case(lambda w: [w.published_uscc], "200 200 200 200 200 200 200"),
+    "public_notices:index": Case(none, "200 200 200 200 200 200 200"),
+    "public_notices:feed": Case(none, "200 200 200 200 200 200 200"),
+    "public_notices:department": Case(draft_code, "200 200 200 200 200 200 200"),
+    "public_notices:department_feed": Case(draft_code, "200 200 200 200 200 200 200"),
+    "public_notices:detail": Case(task("notice"), "200 200 200 200 200 200 200"),
+    "public_notices:attachment": Case(lambda w: [w.notice.pk, w.notice_file.pk], "200 200 200 200 200 200 200"),
     "favicon.ico": Case(none, "301 301 301 301 301 301 301"),
     "set_language": Case(none, "302 302 302 302 302 302 302", "302 302 302 302 302 302 302", lambda w: {"language": "zh-hans", "next": "/"}),
     # Logging in and out, the home page.
@@ -347,6 +362,16 @@ EXPECTED.update({
     "catalog:item_remove": Case(lambda w: ["SCJGJ", "SCJGJ-002"], "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
     "catalog:publish": Case(draft_code, "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
     "catalog:discard": Case(draft_code, "405 405 405 405 405 405 302", "302 302 403 403 403 404 302", lambda w: {"confirm": "yes"}),
+    # The service column (服务专栏): each department's administrators write, its heads and inspectors read.
+    "notices:manage": Case(none, "200 200 200 200 403 200 302"),
+    "notices:create": Case(draft_code, "200 200 403 403 403 404 302", "400 400 403 403 403 404 302"),
+    "notices:detail": Case(task("notice"), "200 200 200 200 403 404 302"),
+    "notices:edit": Case(task("notice"), "200 200 403 403 403 404 302", "400 400 403 403 403 404 302"),
+    "notices:publish": Case(task("notice"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
+    "notices:withdraw": Case(task("notice"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
+    "notices:attach": Case(task("notice"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
+    "notices:attachment": Case(lambda w: [w.notice.pk, w.notice_file.pk], "200 200 200 200 403 404 302"),
+    "notices:detach": Case(lambda w: [w.notice.pk, w.notice_file.pk], "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
     # Plans and their workflow.
     "plans:list": Case(none, "200 200 200 200 403 200 302"),
     "plans:create": Case(none, "403 200 403 403 403 200 302", "403 200 403 403 403 200 302"),

@@ -84,10 +84,12 @@ ACTIONS = {
     "user_reset_link_issue": _("生成一次性重置链接"), "user_reset_link_use": _("通过重置链接设置密码"),
     "import_regions": _("导入区域"), "import_departments": _("导入部门"), "import_history": _("导入检查记录"),
     "import_licences": _("导入行政许可"), "import_penalties": _("导入行政处罚"),
+    "notice_create": _("起草服务专栏文章"), "notice_update": _("修改服务专栏文章"), "notice_publish": _("发布服务专栏文章"),
+    "notice_withdraw": _("撤回服务专栏文章"), "notice_attach": _("上传服务专栏附件"), "notice_detach": _("删除服务专栏附件"),
 }
 
 OBJECTS = {"plan": _("计划"), "task": _("检查任务"), "item_list": _("事项清单"), "inspector": _("执法检查人员"),
-           "user": _("用户"), "import": _("导入")}
+           "user": _("用户"), "import": _("导入"), "notice": _("服务专栏文章")}
 
 # Names of the details' fields; others are shown by their key.
 FIELDS = {

@@ -61,6 +61,7 @@ def create(entity_count: int = 5000) -> dict[str, Outcome]:
         "demo-history.csv", actor)
     create_users()
     create_plans(timezone.localdate().year)
+    create_notices()
     return outcomes
 
 
@@ -141,6 +142,37 @@ def create_results(plan, admin, head) -> None:
     if waiting is not None:
         leader = waiting.members.get(position=0).inspector
         User.objects.filter(username="scjg_inspector").update(inspector=leader, display_name=leader.name)
+
+
+DEMO_NOTICES = [
+    # department, kind, title, body (Markdown), the items it concerns
+    ("SCJGJ", "notice", "关于做好企业年度报告公示工作的通知",
+     "各企业：\n\n根据《企业信息公示暂行条例》，企业应当于**每年1月1日至6月30日**，通过国家企业信用信息公示系统"
+     "报送上一年度年度报告。\n\n- 未按期公示的，列入经营异常名录；\n- 公示信息隐瞒真实情况、弄虚作假的，依法处理。\n\n"
+     "年报情况是企业公示信息抽查（SCJGJ-001）的重点内容。", ["SCJGJ-001"]),
+    ("SCJGJ", "guide", "食品经营许可办事指南",
+     "## 申请条件\n\n具有与经营的食品品种、数量相适应的经营场所和设施。\n\n## 申请材料\n\n"
+     "| 材料 | 份数 |\n|:--|--:|\n| 食品经营许可申请书 | 1 |\n| 营业执照复印件 | 1 |\n| 经营场所平面图 | 1 |\n\n"
+     "## 办理时限\n\n自受理之日起10个工作日。", ["SCJGJ-002"]),
+    ("WJW", "guide", "公共场所卫生许可办事指南",
+     "住宿、美容美发等公共场所开业前应取得卫生许可证。\n\n1. 提交申请书和营业执照；\n2. 现场审查；\n"
+     "3. 符合条件的，20日内发证。\n\n咨询电话见[区卫生健康委](https://www.cqbn.gov.cn/)网站。", ["WJW-001"]),
+]
+
+
+def create_notices() -> None:
+    """Publish the demo's notices and guides once, so that the service column is not empty."""
+    from spotcheck.catalog.models import ItemCode
+    from spotcheck.notices import service
+    from spotcheck.notices.models import Notice
+
+    if Notice.objects.exists():
+        return
+    for code, kind, title, body, items in DEMO_NOTICES:
+        notice = service.create(Department.objects.get(code=code),
+                                {"kind": kind, "title": title, "body": body, "valid_until": None},
+                                ItemCode.objects.filter(code__in=items), "system:demo")
+        service.publish(notice, "system:demo")
 
 
 DEMO_USERS = [

@@ -27,6 +27,7 @@ from spotcheck.audit.log import actor_name, record
 from spotcheck.catalog.lists import published_items
 from spotcheck.catalog.models import Method, code_of
 from spotcheck.inspections.models import Task, TaskMember, TaskStatus
+from spotcheck.lib.uploads import sniff
 from spotcheck.results.models import (
     WITHOUT_PROBLEM,
     Attachment,
@@ -284,23 +285,6 @@ def _current_values(task: Task, item_code: str) -> dict[str, Any]:
         return {"method": "", "inspected_on": None, "checked": "", "findings": "", "category": "",
                 "follow_up": "", "inspectors": []}
     return {name: getattr(result, name) for name in ENTRY_FIELDS}
-
-
-# The types we keep, by what the file's first bytes say (never by its name).
-SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
-    (b"\xff\xd8\xff", 0, "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png", ".png"),
-    (b"%PDF-", 0, "application/pdf", ".pdf"),
-    (b"WEBP", 8, "image/webp", ".webp"),
-)
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    """Return (content type, extension) of a photo or PDF from its first bytes, else None."""
-    for magic, offset, content_type, extension in SIGNATURES:
-        if head[offset:offset + len(magic)] == magic and (extension != ".webp" or head[:4] == b"RIFF"):
-            return content_type, extension
-    return None
 
 
 def check_upload(upload: Any) -> tuple[bytes, str, str]:
