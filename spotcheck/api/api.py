@@ -104,9 +104,13 @@ def unknown(request: HttpRequest, rest: str) -> HttpResponse:
 def urls() -> tuple[list[Any], str, str]:
     patterns, app_name, namespace = api.urls
     guarded = []
+    # ninja adds a pattern per name for a path of several operations (GET and POST /conflicts): one
+    # view serves them all, so they share one guarded view (the first pattern answers every method).
+    by_route: dict[str, Callable[..., HttpResponse]] = {}
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback = guard(pattern.callback)
+            route = str(pattern.pattern)
+            pattern.callback = by_route.setdefault(route, guard(pattern.callback))
         guarded.append(pattern)
     guarded.append(path("<path:rest>", unknown, name="unknown"))
     return guarded, app_name, namespace
