@@ -140,6 +140,10 @@ def test_the_language_switch_chooses_english(client, db):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("portal:index")).content.decode()
     assert "Random Spot-Check Platform" in page and 'lang="en"' in page
+    # The request's language ends with it: what runs next in this thread (a test, a task) is Chinese again.
+    from django.utils import translation
+
+    assert translation.get_language() == "zh-hans"
 
 
 def test_the_stylesheet_and_script_are_found_by_staticfiles():

@@ -25,7 +25,11 @@ class ChineseFirstLocaleMiddleware:
         language = chosen if chosen in self.allowed else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The thread serves the next request (or a test, a task) in the default language again.
+            translation.deactivate()
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
