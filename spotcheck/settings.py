@@ -289,6 +289,8 @@ SPOTCHECK: dict[str, Any] = {
     "publish_within_days": env_int("SPOTCHECK_PUBLISH_WITHIN_DAYS", 20),  # R7
     # Published data through the API without a token: requests per address and minute.
     "api_anonymous_per_minute": env_int("SPOTCHECK_API_ANONYMOUS_PER_MINUTE", 120),
+    # The dashboard's figures are kept this long, or until the next audited change (oversight.dashboard).
+    "dashboard_cache_seconds": env_int("SPOTCHECK_DASHBOARD_CACHE_SECONDS", 300),
     "attachment_max_mb": env_int("SPOTCHECK_ATTACHMENT_MAX_MB", 10),  # photos and PDFs of results
     # An upload with more rows than this runs as a background task.
     "import_background_rows": env_int("SPOTCHECK_IMPORT_BACKGROUND_ROWS", 2000),

@@ -58,6 +58,16 @@ def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-
     return text.getvalue().encode(encoding)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests, and with it
+    the versions (the audit head, the newest entity) that the cached figures are keyed on."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def regions(db):
     return [Region.objects.create(code="500113001", name="龙洲湾街道"),

@@ -54,14 +54,6 @@ YEAR = 2026
 DUE = "2026-06-01"  # an inspection day long past the 20 days of R7
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """The directory's census is cached by its newest id; tests reuse ids, so start empty."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def publish(task, henry, **changes):
     leader = member(task, 0)
     enter_all(task, leader, **changes)
@@ -207,6 +199,21 @@ def test_plans_and_tasks_by_state_and_completion(year, departments):
     assert table(wjw, "tasks_by_state")["待检查"] == [5]
     district = table(build(YEAR, None), "plans_by_state")
     assert district["草稿"] == [1] and district["已抽取"] == [2]
+
+
+def test_the_dashboard_is_kept_until_the_next_audited_change(year, departments, personas):
+    """Every change the figures count writes an audit entry: the audit head is the figures' version."""
+    from spotcheck.audit.log import record
+    from spotcheck.oversight.dashboard import cached_build
+    from spotcheck.plans.models import Plan
+
+    scjgj = departments["SCJGJ"]
+    assert table(cached_build(YEAR, scjgj), "plans_by_state")["已办结"] == [0]
+    drawn = Plan.objects.filter(year=YEAR, lead_department=scjgj, status="drawn").first()
+    Plan.objects.filter(pk=drawn.pk).update(status="closed")  # behind the log's back: not seen yet
+    assert table(cached_build(YEAR, scjgj), "plans_by_state")["已办结"] == [0]
+    record(personas["henry"], "plan_close", "plan", drawn.pk)  # any audited change: counted again
+    assert table(cached_build(YEAR, scjgj), "plans_by_state")["已办结"] == [1]
 
 
 def test_overdue_publications_per_department(year, departments):

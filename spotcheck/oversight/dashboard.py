@@ -13,11 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from spotcheck.audit.models import AuditHead
 from spotcheck.catalog.models import ResultCategory
 from spotcheck.directory.models import Department
 from spotcheck.inspections.models import TaskStatus
@@ -184,6 +186,27 @@ class Counts:
         for p in self.joint_plans():
             saved += visits_saved(p.tasks_n, p.departments_n)  # type: ignore[attr-defined]
         return saved
+
+
+def cached_build(year: int, department: Department | None) -> Dashboard:
+    """``build``, kept in the cache until the next audited change (or ``dashboard_cache_seconds``).
+
+    Every change the figures count (plans, draws, tasks, results, follow-ups, imports) writes
+    an audit entry, so the audit log's head is the data's version: a page after any change
+    counts again, and a page after none (the office opening its dashboard all day) is served
+    from the cache. The key holds the language of the labels and the day (overdue moves with it).
+    """
+    seconds = settings.SPOTCHECK["dashboard_cache_seconds"]
+    if seconds <= 0:
+        return build(year, department)
+    head = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first()
+    key = (f"oversight:board:{year}:{department.pk if department else 0}:{translation.get_language()}:"
+           f"{timezone.localdate().isoformat()}:{head}")
+    board = cache.get(key)
+    if board is None:
+        board = build(year, department)
+        cache.set(key, board, seconds)
+    return board
 
 
 def build(year: int, department: Department | None, *, today: dt.date | None = None) -> Dashboard:

@@ -22,7 +22,7 @@ from spotcheck.accounts.models import Role
 from spotcheck.directory.exports import download, safe_cell
 from spotcheck.directory.models import Department
 from spotcheck.oversight import selectors
-from spotcheck.oversight.dashboard import Dashboard, build
+from spotcheck.oversight.dashboard import Dashboard, build, cached_build
 from spotcheck.oversight.report import report_pdf
 
 READERS = (Role.COORDINATOR, Role.DEPT_ADMIN, Role.DEPT_HEAD)
@@ -77,7 +77,7 @@ def dashboard(request: AuthedRequest) -> HttpResponseBase:
         year, department = _subject(request)
     except BadChoice as error:
         return _refused(request, error)
-    board = build(year, department)
+    board = cached_build(year, department)
     return render(request, "oversight/dashboard.html", {
         "board": board, "query": _query(board), "years": selectors.years(),
         "district": sees_all_departments(request.user), "days": settings.SPOTCHECK["publish_within_days"],
