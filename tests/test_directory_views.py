@@ -259,7 +259,7 @@ def test_the_directory_search_finds_a_fragment_anywhere_in_a_name_in_any_case(cl
         assert {i for i, code in enumerate(codes) if code in page} == expected, fragment
 
 
-def test_on_postgresql_the_name_search_goes_through_the_pairs_index(db):
+def test_on_postgresql_the_name_search_goes_through_the_grams_index(db):
     from django.db import connection
 
     from spotcheck.directory.models import Entity
@@ -267,12 +267,12 @@ def test_on_postgresql_the_name_search_goes_through_the_pairs_index(db):
 
     sql = str(name_holds(Entity.objects.all(), "巴南").query)
     if connection.vendor != "postgresql":
-        assert "spotcheck_name_pairs" not in sql  # SQLite reads the names
+        assert "spotcheck_name_grams" not in sql  # SQLite reads the names
         return
-    assert "spotcheck_name_pairs" in sql
+    assert "spotcheck_name_grams" in sql
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'directory_entity_name_pairs'")
-        assert "gin (spotcheck_name_pairs(" in cursor.fetchone()[0]
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'directory_entity_name_grams'")
+        assert "gin (spotcheck_name_grams(" in cursor.fetchone()[0]
 
 
 def test_a_long_directory_list_is_counted_only_up_to_its_cap(client, personas, regions, monkeypatch):
@@ -290,3 +290,11 @@ def test_a_long_directory_list_is_counted_only_up_to_its_cap(client, personas, r
     monkeypatch.setattr(views, "ENTITY_COUNT_CAP", 5)
     page = client.get("/directory/entities/", {"q": "封顶测试"}).content.decode()
     assert "共 5 个" in page and "超过" not in page
+
+
+def test_the_grams_a_fragment_is_looked_up_by():
+    from spotcheck.directory.name_index import grams
+
+    assert grams("巴南") == ["巴南"]
+    assert grams("南区丰盛") == ["南区丰", "区丰盛"]
+    assert grams("AbC") == ["abc"]
