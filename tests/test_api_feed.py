@@ -18,12 +18,15 @@ from django.db import connection, transaction
 from spotcheck.inspections.models import TaskStatus
 from spotcheck.results import feed, service
 from spotcheck.results.models import FeedCounter, Result
+from tests import test_public_results as public
 from tests.api_client import Api, error_of, token_for
 from tests.databases import file_database
-from tests.test_public_results import EVERYONE, THIS_YEAR, anonymous, plan, publish, world  # noqa: F401
+from tests.test_public_results import EVERYONE, THIS_YEAR
 from tests.test_results import GOOD, drawn, enter_all, head, member
 
 pytestmark = pytest.mark.django_db
+
+plan, world = public.plan, public.world  # fixtures: a drawn plan; two of its tasks published, two not
 
 
 def follow(api: Api, cursor: str = "", limit: int = 2) -> tuple[list[dict], str]:
@@ -169,14 +172,14 @@ def test_an_unknown_entity_is_404_in_the_one_shape(db):
 
 
 def test_a_plans_public_record(world):
-    plan = world["good"].plan
-    answer = Api().get(f"/public/plans/{plan.pk}")
+    drawn_plan = world["good"].plan
+    answer = Api().get(f"/public/plans/{drawn_plan.pk}")
     assert answer.status_code == 200
     body = answer.json()
-    assert body["number"] == plan.number and body["status"] == "drawn" and body["departments"] == ["SCJGJ"]
-    assert body["draw_record"] == f"/public/plans/{plan.pk}/record.json"
+    assert body["number"] == drawn_plan.number and body["status"] == "drawn" and body["departments"] == ["SCJGJ"]
+    assert body["draw_record"] == f"/public/plans/{drawn_plan.pk}/record.json"
     assert [c["status"] for c in body["commitments"]] == ["drawn"]
-    assert len(body["selected"]) == plan.tasks.count() and body["selected"][0]["order"] == 1
+    assert len(body["selected"]) == drawn_plan.tasks.count() and body["selected"][0]["order"] == 1
     assert {r["entity"] for r in body["results"]} == {world["good"].entity.uscc, world["bad"].entity.uscc}
 
 
@@ -209,12 +212,12 @@ def test_the_feed_loses_and_repeats_nothing_while_results_are_published(district
     tenth = {stratum: {"ratio": "0.1"} for stratum in EVERYONE}
     plans = [drawn(year=THIS_YEAR, starts_on=f"{THIS_YEAR}-01-01", strata=tenth, capacity=100,
                    honour_exemptions=False, departments=(code,), items=(f"{code}-001",)) for code in ("SCJGJ", "WJW")]
-    tasks = [task for rank in range(20) for plan in plans for task in plan.tasks.order_by("order")[rank:rank + 1]]
+    tasks = [task for rank in range(20) for p in plans for task in p.tasks.order_by("order")[rank:rank + 1]]
     assert len(tasks) == 40
     for task in tasks:
         enter_all(task, member(task, 0))
         service.submit(task, member(task, 0))
-    heads = {plan.pk: head(plan.lead_department) for plan in plans}
+    heads = {p.pk: head(p.lead_department) for p in plans}
     token = token_for(personas["ian"])
     stamp = feed.stamp
     chance = random.Random(10)

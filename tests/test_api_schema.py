@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -26,6 +28,20 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture(scope="module")
+def one_connection():
+    """Keep the test's database connection across calls, as Django's test client does.
+
+    The WSGI handler closes old connections when a request starts and ends; on PostgreSQL
+    that would close the connection holding the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
 def coordinator_token(world) -> str:
     return ApiToken.issue(user=world.users["coordinator"], name="schemathesis", days=1)[1]
 
@@ -33,6 +49,6 @@ def coordinator_token(world) -> str:
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_the_api_answers_as_its_document_says(case, world, coordinator_token):
+def test_the_api_answers_as_its_document_says(case, world, coordinator_token, one_connection):
     case.call_and_validate(headers={"Authorization": f"Bearer {coordinator_token}"},
                            checks=[not_a_server_error, response_schema_conformance])

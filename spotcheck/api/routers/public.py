@@ -88,10 +88,10 @@ class SearchPage(Schema):
 def search_results(request: HttpRequest, terms: Query[SearchQuery]) -> dict[str, Any]:
     department_id = None
     if terms.department:
-        ids = {code: pk for code, _name, pk in department_choices()}
-        if terms.department not in ids:
+        codes = {code: pk for code, _name, pk in department_choices()}
+        if terms.department not in codes:
             raise ApiError(422, _("没有这个部门"), fields=[{"field": "department", "message": _("没有这个部门")}])
-        department_id = ids[terms.department]
+        department_id = codes[terms.department]
     if terms.category and terms.category not in Category.values:
         raise ApiError(422, _("没有这个检查结果"), fields=[{"field": "category", "message": _("没有这个检查结果")}])
     found = find(query=terms.q, department_id=department_id, year=terms.year, category=terms.category)

@@ -87,6 +87,6 @@ class Command(SpotcheckCommand):
                  "created_at": t.created_at.isoformat(), "expires_at": t.expires_at.isoformat(),
                  "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
                  "last_used_from": t.last_used_from, "status": state(t)} for t in tokens]
-        text = "\n".join(f"{r['key']}  {r['status']:8}  {r['user']}  {r['name']}  {r['expires_at'][:16]}"
-                         for r in rows) or "暂无令牌 / no tokens"
+        text = "\n".join(f"{t.key}  {state(t):8}  {t.user.username}  {t.name}  {t.expires_at:%Y-%m-%d %H:%M}"
+                         for t in tokens) or "暂无令牌 / no tokens"
         return self.result({"tokens": rows}, text)
