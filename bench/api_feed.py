@@ -53,6 +53,7 @@ def setup(entities: int, results: int) -> tuple[str, int]:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.db.models import Max
 
     from spotcheck.accounts.models import User
     from spotcheck.api.models import ApiToken
@@ -126,14 +127,16 @@ def setup(entities: int, results: int) -> tuple[str, int]:
                            entered_by="bench", published_at=stamp)
                     for t, (day, category, problem, stamp) in zip(tasks, rows, strict=True)], batch_size=2000)
                 made += count
-        # Numbered in the feed as the migration numbers results published before the feed existed.
+        # Numbered in the feed as the migration numbers results published before the feed existed (after
+        # the demo's few, published through the service).
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE results_result SET feed_seq = numbered.n FROM (SELECT id, ROW_NUMBER() OVER "
-                "(ORDER BY published_at, id) AS n FROM results_result WHERE published_at IS NOT NULL) AS numbered "
+                "UPDATE results_result SET feed_seq = numbered.n + numbered.base FROM (SELECT id, ROW_NUMBER() OVER "
+                "(ORDER BY published_at, id) AS n, (SELECT COALESCE(MAX(feed_seq), 0) FROM results_result) AS base "
+                "FROM results_result WHERE published_at IS NOT NULL AND feed_seq IS NULL) AS numbered "
                 "WHERE results_result.id = numbered.id")
-        FeedCounter.objects.update_or_create(pk=1, defaults={"last": Result.objects.filter(
-            feed_seq__isnull=False).count()})
+        FeedCounter.objects.update_or_create(pk=1, defaults={"last": Result.objects.aggregate(
+            last=Max("feed_seq"))["last"]})
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     reader = User.objects.create(username="bench-credit-system", role="coordinator")

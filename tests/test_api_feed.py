@@ -144,7 +144,8 @@ def test_the_search_gives_only_published_results_with_their_count(world):
 
 
 @pytest.mark.parametrize("field,value", [("department", "NOPE"), ("category", "fine"), ("year", "last"),
-                                         ("limit", "0"), ("limit", "201"), ("offset", "-1")])
+                                         ("limit", "0"), ("limit", "201"), ("offset", "-1"), ("q", "重庆\x00"),
+                                         ("q", "x" * 101)])
 def test_a_bad_search_term_is_422_naming_it(world, field, value):
     answer = Api().get("/public/results", **{field: value})
     assert answer.status_code == 422
@@ -165,8 +166,9 @@ def test_the_credit_record_by_code(world, personas):
     assert Api().get(f"/public/entities/{untouched}").json()["results"] == []  # no published result yet
 
 
-def test_an_unknown_entity_is_404_in_the_one_shape(db):
-    answer = Api().get("/public/entities/915001130000000000")
+@pytest.mark.parametrize("code", ["915001130000000000", "not-a-code", "91500113%00"])
+def test_an_unknown_entity_is_404_in_the_one_shape(db, code):
+    answer = Api().get(f"/public/entities/{code}")
     assert answer.status_code == 404
     assert error_of(answer)["code"] == "not_found"
 
