@@ -183,6 +183,18 @@ def test_an_outside_system_runs_the_whole_cycle_from_the_openapi_document(region
     (shown,) = [s for s in selected["items"] if s["results"]]
     assert shown["entity"] == first["entity"] and shown["results"][0]["category"] == "no_issue"
 
-    # === THE CREDIT FEED GOES HERE (branch ``apifeed``) ===
-    # After the merge, read the published results feed page by page (its opaque cursor) and
-    # find this result there: shown["results"][0]["id"] for entity shown["entity"].
+    # The credit feed, as the credit platform reads it: page by page from the start by its opaque
+    # cursor, until a page is empty; the published result is there once, and the last cursor polls.
+    seen, cursor = [], ""
+    while True:
+        page = ok(anonymous.call("feed_results", cursor=cursor, limit=2))
+        seen += page["items"]
+        cursor = page["next"]
+        if not page["items"]:
+            break
+    result_id = shown["results"][0]["id"]
+    assert [(i["entity"], i["result"]) for i in seen if i["id"] == result_id] == [(first["entity"], "no_issue")]
+    assert len({i["id"] for i in seen}) == len(seen)
+    assert ok(anonymous.call("feed_results", cursor=cursor)) == {"items": [], "next": cursor}
+    credit = ok(anonymous.call("public_entity_credit", uscc=first["entity"]))
+    assert [r["id"] for r in credit["results"]] == [result_id]

@@ -1,4 +1,4 @@
-"""Published data through the API (issue #10): the search, credit records, plans, and the credit feed.
+"""Published data through the API (issue #10): the search, credit records, and the credit feed.
 
 The feed must hand a client every published result and correction exactly once, in a stable
 order, while results are being published: the thread test at the end follows it during
@@ -122,7 +122,7 @@ def test_a_rolled_back_publication_takes_no_number(plan, personas):
     assert list(Result.objects.values_list("feed_seq", flat=True)) == [before + 1]
 
 
-# --- The search, credit records and plans -----------------------------------------------------
+# --- The search and credit records -----------------------------------------------------------
 
 
 def test_the_search_gives_only_published_results_with_their_count(world):
@@ -171,26 +171,6 @@ def test_an_unknown_entity_is_404_in_the_one_shape(db, code):
     answer = Api().get(f"/public/entities/{code}")
     assert answer.status_code == 404
     assert error_of(answer)["code"] == "not_found"
-
-
-def test_a_plans_public_record(world):
-    drawn_plan = world["good"].plan
-    answer = Api().get(f"/public/plans/{drawn_plan.pk}")
-    assert answer.status_code == 200
-    body = answer.json()
-    assert body["number"] == drawn_plan.number and body["status"] == "drawn" and body["departments"] == ["SCJGJ"]
-    assert body["draw_record"] == f"/public/plans/{drawn_plan.pk}/record.json"
-    assert [c["status"] for c in body["commitments"]] == ["drawn"]
-    assert len(body["selected"]) == drawn_plan.tasks.count() and body["selected"][0]["order"] == 1
-    assert {r["entity"] for r in body["results"]} == {world["good"].entity.uscc, world["bad"].entity.uscc}
-
-
-def test_a_plan_not_yet_public_is_404(personas, published):
-    from tests.test_transitions import new_plan
-
-    draft = new_plan(personas["alice"])
-    assert Api().get(f"/public/plans/{draft.pk}").status_code == 404
-    assert Api().get("/public/plans/99999999").status_code == 404
 
 
 # --- The feed while results are being published (PostgreSQL) ---------------------------------

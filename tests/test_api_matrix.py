@@ -130,9 +130,8 @@ EXPECTED: dict[tuple[str, str], Op] = {
 
     # --- published results, the credit feed, licences and penalties ------------------------------
     ("GET", "/api/v1/public/results"): Op("200 200 200 200 200 200 200"),
-    ("GET", "/api/v1/public/entities/{code}"): Op("200 200 200 200 200 200 200",
-                                                  lambda w: {"code": w.published_uscc}),
-    ("GET", "/api/v1/public/plans/{plan_id}"): Op("200 200 200 200 200 200 200", lambda w: {"plan_id": w.drawn.pk}),
+    ("GET", "/api/v1/public/entities/{uscc}"): Op("200 200 200 200 200 200 200",
+                                                  lambda w: {"uscc": w.published_uscc}),
     ("GET", "/api/v1/feed/results"): Op("200 200 200 200 200 200 200"),
 
     # Licences and penalties: the imports' rule (coordinator and administrators; WJW may not write

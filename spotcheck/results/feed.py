@@ -5,7 +5,7 @@ last ``next`` it was given; it must see every published result exactly once, eve
 results are being published. Reading "the rows after the last one seen" by id or by
 publication time would lose rows: on PostgreSQL a transaction that took a smaller id
 or time may commit after a larger one is already visible, and a reader that has moved
-past the larger one never sees it (docs/decisions/0007-credit-feed.md).
+past the larger one never sees it (docs/decisions/0008-credit-feed.md).
 
 So each publication numbers its results, inside the publishing transaction, from a
 counter row it updates first: the update locks the row (PostgreSQL's row lock, SQLite's

@@ -1,8 +1,9 @@
-"""Published data (一公开), readable without a token: the results search, credit records, plans, the feed.
+"""Published data (一公开), readable without a token: the results search, credit records, the credit feed.
 
 Thin doors to what the public pages read: ``spotcheck.results.public`` (the search and the
-credit record), ``spotcheck.results.feed`` (the credit feed) and the plans' public pages.
-Nothing here returns a result that is not published or a plan that is not public.
+credit record) and ``spotcheck.results.feed`` (the credit feed). Nothing here returns a
+result that is not published. (A plan's public record is the draws router's
+``/plans/{plan_id}/public`` and ``/plans/{plan_id}/public/selected``.)
 """
 
 from __future__ import annotations
@@ -17,11 +18,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from spotcheck.api.auth import PUBLIC
-from spotcheck.api.errors import ApiError, ErrorOut
+from spotcheck.api.errors import ApiError, documented
 from spotcheck.directory.models import Entity
-from spotcheck.draws.certificate import selected
-from spotcheck.draws.models import CommitmentStatus
-from spotcheck.plans.models import Plan, PlanStatus
 from spotcheck.results import feed
 from spotcheck.results.models import Category
 from spotcheck.results.public import (
@@ -31,13 +29,10 @@ from spotcheck.results.public import (
     find,
     page_ids,
     page_rows,
-    plan_results,
 )
 
 router = Router(tags=["published"])
 
-# The plans the public sees (as the portal's plan pages: plans.views.PUBLIC_STATES).
-PUBLIC_STATES = (PlanStatus.APPROVED, PlanStatus.COMMITTED, PlanStatus.DRAWN, PlanStatus.CLOSED)
 SEARCH_MAX_LIMIT = 200
 
 
@@ -83,7 +78,8 @@ class SearchPage(Schema):
     count: int
 
 
-@router.get("/public/results", response={200: SearchPage, 422: ErrorOut}, auth=PUBLIC,
+@router.get("/public/results", response={200: SearchPage, **documented(401, 422, 429)}, auth=PUBLIC,
+            operation_id="public_results_search",
             summary="Search the published results (检查结果公示), newest first")
 def search_results(request: HttpRequest, terms: Query[SearchQuery]) -> dict[str, Any]:
     department_id = None
@@ -136,21 +132,41 @@ class CreditResult(Schema):
     corrected_by: int | None
 
 
+class CreditLicence(Schema):
+    licence_type: str
+    number: str
+    issuer: str
+    valid_from: str
+    valid_to: str | None
+    status: str
+
+
+class CreditPenalty(Schema):
+    decision_no: str
+    decision_date: str
+    department: str
+    summary: str
+    amount: str | None
+
+
 class CreditOut(Schema):
     entity: str
     name: str
     results: list[CreditResult]
     exempt_until: int | None
     exempt_for_departments: list[str]
+    licences: list[CreditLicence]
+    penalties: list[CreditPenalty]
     exemption_reason: str = Field(description="why the entity is not exempt (R3): heightened, no_inspections, "
                                               "gap, problem, past; empty when exempt")
     heightened: bool
 
 
-@router.get("/public/entities/{code}", response={200: CreditOut, 404: ErrorOut}, auth=PUBLIC,
-            summary="An entity's credit record (信用记录): published results and exemption (R3)")
-def entity_credit(request: HttpRequest, code: str) -> dict[str, Any]:
-    code = code.strip().upper()
+@router.get("/public/entities/{uscc}", response={200: CreditOut, **documented(401, 404, 429)}, auth=PUBLIC,
+            operation_id="public_entity_credit",
+            summary="An entity's credit record (信用记录): published results, exemption (R3), licences, penalties")
+def entity_credit(request: HttpRequest, uscc: str) -> dict[str, Any]:
+    code = uscc.strip().upper()
     if not CODE.match(code):  # not a unified social credit code: no such entity
         raise Http404
     entity = get_object_or_404(Entity, uscc=code)
@@ -159,79 +175,6 @@ def entity_credit(request: HttpRequest, code: str) -> dict[str, Any]:
     for result in data["results"]:
         result["corrected_by"] = record.corrected.get(result["id"])
     return {**data, "exemption_reason": record.exemption.reason, "heightened": record.heightened}
-
-
-# --- A plan's public record -------------------------------------------------------------------
-
-
-class CommitmentOut(Schema):
-    attempt: int
-    status: str
-    committed_at: datetime
-    commitment: str
-
-
-class SelectedOut(Schema):
-    order: int
-    entity: str
-    name: str
-    stratum: str
-    team: list[str]
-
-
-class PlanResultOut(Schema):
-    id: int
-    entity: str
-    item: str
-    inspected_on: date | None
-    result: str
-    follow_up: str
-    published_at: datetime | None
-    corrects: int | None
-
-
-class PlanRecordOut(Schema):
-    id: int
-    number: str
-    name: str
-    year: int
-    status: str
-    lead_department: str
-    departments: list[str]
-    items: list[str]
-    starts_on: date | None
-    ends_on: date | None
-    approved_at: datetime | None
-    commitments: list[CommitmentOut]
-    draw_record: str | None = Field(description="the path of the published draw record (JSON), once drawn")
-    selected: list[SelectedOut]
-    results: list[PlanResultOut] = Field(description="the current published results of the plan's tasks")
-
-
-@router.get("/public/plans/{plan_id}", response={200: PlanRecordOut, 404: ErrorOut}, auth=PUBLIC,
-            summary="A plan's public record: the plan, its commitments, the selected list, its published results")
-def plan_record(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    if not 0 < plan_id < 2**62:
-        raise Http404
-    plan = get_object_or_404(Plan.objects.filter(status__in=PUBLIC_STATES).select_related("lead_department"),
-                             pk=plan_id)
-    commitments = list(plan.commitments.order_by("attempt"))
-    drawn = next((c for c in commitments if c.status == CommitmentStatus.DRAWN), None)
-    results = [r for by_entity in plan_results(plan.pk).values() for r in by_entity]
-    return {
-        "id": plan.pk, "number": plan.number, "name": plan.name, "year": plan.year, "status": plan.status,
-        "lead_department": plan.lead_department.code, "departments": plan.department_codes,
-        "items": list(plan.items), "starts_on": plan.starts_on, "ends_on": plan.ends_on,
-        "approved_at": plan.approved_at,
-        "commitments": [{"attempt": c.attempt, "status": c.status, "committed_at": c.committed_at,
-                         "commitment": c.commitment} for c in commitments],
-        "draw_record": f"/public/plans/{plan.pk}/record.json" if drawn else None,
-        "selected": [{"order": s["order"], "entity": s["entity"], "name": s["name"], "stratum": s["stratum"],
-                      "team": list(s["team"])} for s in (selected(drawn) if drawn else [])],
-        "results": [{"id": r.pk, "entity": r.entity.uscc, "item": r.item_code, "inspected_on": r.inspected_on,
-                     "result": r.category, "follow_up": r.follow_up, "published_at": r.published_at,
-                     "corrects": r.corrects_id} for r in sorted(results, key=lambda r: (r.entity.uscc, r.pk))],
-    }
 
 
 # --- The credit feed --------------------------------------------------------------------------
@@ -267,7 +210,8 @@ class FeedPage(Schema):
     next: str = Field(description="the cursor to ask for next; given even when `items` is empty, to poll from")
 
 
-@router.get("/feed/results", response={200: FeedPage, 422: ErrorOut}, auth=PUBLIC,
+@router.get("/feed/results", response={200: FeedPage, **documented(401, 422, 429)}, auth=PUBLIC,
+            operation_id="feed_results",
             summary="The credit feed: every published result and correction, in order, by an opaque cursor")
 def feed_results(request: HttpRequest, params: Query[FeedQuery]) -> dict[str, Any]:
     try:
