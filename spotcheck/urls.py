@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/password/", users.password_change, name="password_change"),
     path("accounts/reset/<str:token>/", users.password_reset, name="password_reset"),
     path("accounts/users/", include("spotcheck.accounts.urls")),
+    path("accounts/tokens/", include("spotcheck.accounts.token_urls")),
     path("home/", accounts.home, name="home"),
     path("directory/", include("spotcheck.directory.urls")),
     path("audit/", include("spotcheck.audit.urls")),

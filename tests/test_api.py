@@ -122,3 +122,16 @@ def test_every_operation_has_a_unique_stable_id(client):
     ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     assert not [i for i in ids if i.startswith("spotcheck_")]
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(personas):
+    """PostgreSQL cannot hold a NUL: found by schemathesis as server errors (tests/test_api_schema.py)."""
+    api = Api(token_for(personas["coordinator"]))
+    answer = api.get("/entities", status="active\x00")
+    assert answer.status_code == 422
+    assert error_of(answer)["fields"] == [{"field": "status", "message": "含有不允许的字符（NUL）"}]
+    answer = api.post("/entities/bulk", {"entities": [{"uscc": "x\x00", "name": "y"}]})
+    assert answer.status_code == 422 and [f["field"] for f in error_of(answer)["fields"]] == ["body"]
+    answer = api.get("/entities/91500113%00")
+    assert answer.status_code == 404 and error_of(answer)["code"] == "not_found"
+    assert Api().get("/public/results", q="重庆\x00").status_code == 422  # published data too

@@ -295,6 +295,14 @@ def test_history_is_added_all_or_nothing(coordinator_api, published):
         [(make_uscc(1), "市市场监管局", "SCJGJ-001", "no_issue")]
 
 
+@pytest.mark.parametrize("year", ["23559", "0", "-1"])
+def test_history_by_a_year_no_calendar_has_is_422_not_a_server_error(coordinator_api, year):
+    """Found by schemathesis (tests/test_api_schema.py): ``?year=23559`` was a 500."""
+    answer = coordinator_api.get("/history", year=year)
+    assert answer.status_code == 422
+    assert [f["field"] for f in error_of(answer)["fields"]] == ["year"]
+
+
 # --- Items and list versions ----------------------------------------------------------------------
 
 

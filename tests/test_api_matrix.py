@@ -129,6 +129,10 @@ EXPECTED: dict[tuple[str, str], Op] = {
         body=lambda w: {**web.GOOD, "inspected_on": web.today_in(w.published.plan), "reason": "录入错误"}),
 
     # --- published results, the credit feed, licences and penalties ------------------------------
+    ("GET", "/api/v1/public/results"): Op("200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/public/entities/{uscc}"): Op("200 200 200 200 200 200 200",
+                                                  lambda w: {"uscc": w.published_uscc}),
+    ("GET", "/api/v1/feed/results"): Op("200 200 200 200 200 200 200"),
 
     # Licences and penalties: the imports' rule (coordinator and administrators; WJW may not write
     # SCJGJ's records: its row is refused, 422); read publicly with the entity's page.

@@ -281,6 +281,15 @@ def task(key: str) -> Callable[[World], list[Any]]:
     return lambda w: [w.objects[key].pk]
 
 
+def api_token(world: World) -> int:
+    """An API token of SCJGJ's inspector (made on first use, kept for the module)."""
+    from spotcheck.api.models import ApiToken
+
+    if "api_token" not in world.objects:
+        world.objects["api_token"] = ApiToken.issue(user=world.users["inspector"], name="矩阵", days=1)[0]
+    return world.objects["api_token"].pk
+
+
 # Order of each string: coordinator, dept_admin, dept_head, inspector, witness, other_dept, anonymous.
 EXPECTED: dict[str, Case | list[Case]] = {}
 EXPECTED.update({
@@ -327,6 +336,10 @@ EXPECTED.update({
     "users:enable": Case(task("member"), "405 405 405 405 405 405 302", "302 302 403 403 403 404 302"),
     "users:reset_password": Case(task("member"), "405 405 405 405 405 405 302", "200 200 403 403 403 404 302"),
     "users:reset_link": Case(task("member"), "405 405 405 405 405 405 302", "200 200 403 403 403 404 302"),
+    # API tokens: the coordinator for anyone, a department's administrator for the users they manage.
+    "tokens:list": Case(none, "200 200 403 403 403 200 302"),
+    "tokens:create": Case(none, "200 200 403 403 403 200 302", "200 200 403 403 403 200 302"),
+    "tokens:revoke": Case(lambda w: [api_token(w)], "200 200 403 403 403 404 302", "302 302 403 403 403 404 302"),
     # The directories.
     "directory:entity_list": Case(none, "200 200 200 200 403 200 302"),
     "directory:entity_export": Case(lambda w: ["csv"], "200 200 200 200 403 200 302"),
@@ -493,9 +506,9 @@ def test_anonymous_visitors_are_sent_to_login_from_every_staff_page(world):
 
 def test_another_departments_user_never_writes(world, visitors):
     """No POST by another department's administrator succeeds on SCJGJ's objects."""
-    # Its own plans, imports, users (the empty form answers 200) and its own session and password.
-    own = {"plans:create", "directory:import_upload", "users:create", "set_language", "login", "logout",
-           "password_change", "password_reset"}  # the reset page: an empty form changes no one
+    # Its own plans, imports, users and tokens (the empty form answers 200) and its own session and password.
+    own = {"plans:create", "directory:import_upload", "users:create", "tokens:create", "set_language", "login",
+           "logout", "password_change", "password_reset"}  # the reset page: an empty form changes no one
     for name, case in cases():
         if case.post is None or name in own or case.label == "confirm":  # WJW confirms its part of a joint plan
             continue

@@ -85,6 +85,9 @@ def guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
             return errors.error_response(413, _("请求体过大（上限 %(mb)s MB）") % {"mb": limit_mb})
+        refused = nul_refusal(request)
+        if refused is not None:
+            return refused
         reset = api_token.set(None)
         try:
             return view(request, *args, **kwargs)
@@ -93,6 +96,25 @@ def guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     wrapper.access_rule = API  # type: ignore[attr-defined]
     return login_not_required(csrf_exempt(wrapper))
+
+
+def nul_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Refuse a NUL character in the path (404), a query parameter or a JSON body (422).
+
+    PostgreSQL can neither store nor compare a text holding one: it would reach the database as
+    a server error. No value of the API holds one.
+    """
+    if "\x00" in request.path:
+        return errors.error_response(404, _("没有这个接口"))
+    message = _("含有不允许的字符（NUL）")
+    fields = [{"field": name.replace("\x00", ""), "message": message}
+              for name, values in request.GET.lists() if "\x00" in name or any("\x00" in v for v in values)]
+    if request.method not in ("GET", "HEAD") and request.content_type == "application/json" \
+            and b"\\u0000" in request.body:
+        fields.append({"field": "body", "message": message})
+    if fields:
+        return errors.error_response(422, _("请求的数据有误"), fields=fields)
+    return None
 
 
 @guard

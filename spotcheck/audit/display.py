@@ -86,10 +86,11 @@ ACTIONS = {
     "import_licences": _("导入行政许可"), "import_penalties": _("导入行政处罚"),
     "notice_create": _("起草服务专栏文章"), "notice_update": _("修改服务专栏文章"), "notice_publish": _("发布服务专栏文章"),
     "notice_withdraw": _("撤回服务专栏文章"), "notice_attach": _("上传服务专栏附件"), "notice_detach": _("删除服务专栏附件"),
+    "api_token_create": _("创建接口令牌"), "api_token_revoke": _("撤销接口令牌"),
 }
 
 OBJECTS = {"plan": _("计划"), "task": _("检查任务"), "item_list": _("事项清单"), "inspector": _("执法检查人员"),
-           "user": _("用户"), "import": _("导入"), "notice": _("服务专栏文章")}
+           "user": _("用户"), "import": _("导入"), "notice": _("服务专栏文章"), "api_token": _("接口令牌")}
 
 # Names of the details' fields; others are shown by their key.
 FIELDS = {

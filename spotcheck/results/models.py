@@ -18,7 +18,8 @@ from spotcheck.catalog.models import ResultCategory as Category
 from spotcheck.directory.models import Department, Entity, JobStatus
 from spotcheck.inspections.models import Task
 
-__all__ = ["WITHOUT_PROBLEM", "Attachment", "Category", "FollowUp", "FollowUpRecord", "Result", "Review", "Sample"]
+__all__ = ["WITHOUT_PROBLEM", "Attachment", "Category", "FeedCounter", "FollowUp", "FollowUpRecord", "Result", "Review",
+           "Sample"]
 
 
 # Results that need no findings and no follow-up; every other one is a problem result.
@@ -54,6 +55,9 @@ class Result(models.Model):
     corrects = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="corrected_by", verbose_name=_("更正的结果"))
     correction_reason = models.TextField(_("更正原因"), blank=True)
+    # The result's place in the credit feed (spotcheck/results/feed.py): given at publication, in the
+    # publishing transaction, under the feed counter's lock, so that this order is the order of commits.
+    feed_seq = models.BigIntegerField(_("公示序号"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("检查结果")
@@ -80,6 +84,18 @@ class Result(models.Model):
     def is_current(self) -> bool:
         """Not corrected by a later entry."""
         return not hasattr(self, "corrected_by")
+
+
+class FeedCounter(models.Model):
+    """The last number given in the credit feed (one row): its lock orders the publications' commits."""
+
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("公示序号计数")
+
+    def __str__(self) -> str:
+        return str(self.last)
 
 
 class Sample(models.Model):

@@ -28,6 +28,7 @@ from spotcheck.catalog.lists import published_items
 from spotcheck.catalog.models import Method, code_of
 from spotcheck.inspections.models import Task, TaskMember, TaskStatus
 from spotcheck.lib.uploads import sniff
+from spotcheck.results import feed
 from spotcheck.results.models import (
     WITHOUT_PROBLEM,
     Attachment,
@@ -383,8 +384,11 @@ def approve(task: Task, user: Any) -> Task:
         Review.objects.create(task=task, decision=Review.Decision.APPROVED, reviewer=actor_name(user))
         task.status, task.approved_at, task.approved_by = TaskStatus.APPROVED, now, actor_name(user)
         task.save(update_fields=["status", "approved_at", "approved_by"])
+        ids = list(Result.objects.filter(task=task, published_at__isnull=True).values_list("pk", flat=True))
+        published = Result.objects.filter(pk__in=ids).update(published_at=now)
+        # Numbered in the credit feed before the audit entries: the feed's lock, then the log's, always.
+        feed.stamp(ids)
         record(user, "result_approve", "task", task.pk, {"plan": task.plan.number, "entity": task.entity.uscc})
-        published = Result.objects.filter(task=task, published_at__isnull=True).update(published_at=now)
         task.status, task.published_at = TaskStatus.PUBLISHED, now
         task.save(update_fields=["status", "published_at"])
         record(user, "result_publish", "task", task.pk, {"results": published, "published_at": now.isoformat()})
@@ -524,6 +528,7 @@ def correct(result: Result, data: Mapping[str, Any], user: Any, reason: str) -> 
             task=task, item_code=result.item_code, department=result.department, entity=result.entity,
             year=result.year, entered_by=actor_name(user), published_at=now, corrects=result,
             correction_reason=reason, **{name: entry.values[name] for name in ENTRY_FIELDS})
+        feed.stamp([new.pk])
         record(user, "result_correct", "task", task.pk, {"item": result.item_code, "corrects": result.pk,
                                                          "result": new.pk, "reason": reason,
                                                          **_audit_values(entry.values)})

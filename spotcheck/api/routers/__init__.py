@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from spotcheck.api.routers import catalog, directory, draws, meta, plans, records, results
+from spotcheck.api.routers import catalog, directory, draws, meta, plans, public, records, results
 
 ROUTERS: list[tuple[str, Router]] = [
     ("", meta.router),
@@ -14,4 +14,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", draws.router),
     ("", results.router),
     ("", records.router),
+    ("", public.router),
 ]

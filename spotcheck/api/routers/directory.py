@@ -354,7 +354,7 @@ class HistoryOut(Schema):
 
 class HistoryFilter(Schema):
     uscc: str | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=1, le=9999)  # a calendar year: a larger one cannot be looked up (422)
 
 
 class HistoryRecordIn(BaseModel):
