@@ -27,106 +27,34 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import secrets
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import results as bench_results  # noqa: E402 (bench/results.py: the same published results)
 
 from bench.pgdb import fresh_database, is_postgres  # noqa: E402
-
-DEPARTMENTS = ["SCJGJ", "WJW", "YJJ", "STHJJ"]
-ITEMS = {"SCJGJ": "SCJGJ-001", "WJW": "WJW-001", "YJJ": "YJJ-001", "STHJJ": "STHJJ-001"}
-PROBLEMS = ["corrected", "pending_action", "disclosure_violation", "other_violation", "no_activity"]
 
 
 def setup(entities: int, results: int) -> tuple[str, int]:
     """Build the database; return the secret of a token to read the feed with, and the feed's length."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    bench_results.setup(entities, results, 1)
     from django.db import connection, transaction
     from django.db.models import Max
 
     from spotcheck.accounts.models import User
     from spotcheck.api.models import ApiToken
-    from spotcheck.directory import demo
-    from spotcheck.directory.demo_data import entity_rows
-    from spotcheck.directory.imports import insert_rows
-    from spotcheck.directory.models import Department, Entity, Region
-    from spotcheck.draws.models import Commitment
-    from spotcheck.inspections.models import Task
-    from spotcheck.plans import spec
-    from spotcheck.plans.framedata import spec_context
-    from spotcheck.plans.models import PlanStatus, create_plan
     from spotcheck.results.models import FeedCounter, Result
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    demo.create(entity_count=10)  # regions, departments, inspectors, items, users, one drawn plan
-    regions = dict(Region.objects.values_list("code", "pk"))
-    departments = dict(Department.objects.values_list("code", "pk"))
     with transaction.atomic():
-        insert_rows(Entity, [
-            Entity(uscc=r[0], name=r[1], entity_type=r[2], industry=r[3], region_id=regions[r[4]], status=r[5],
-                   address=r[6], legal_representative=r[7], established_on=date.fromisoformat(r[8]),
-                   foreign=r[9] == "是", abnormal=r[10] == "是", serious_violation=r[11] == "是",
-                   complaints_12m=r[12], credit_risk=r[13])
-            for r in entity_rows(entities, seed=101)])
-    ids = list(Entity.objects.order_by("pk").values_list("pk", flat=True))
-    template = Commitment.objects.filter(status="drawn").first()
-    assert template is not None, "the demo's drawn plan is missing"
-    context = spec_context()
-    this_year = date.today().year
-    rng = random.Random(8)
-    years = [this_year - 4 + i for i in range(5)]
-    per_plan = -(-results // (len(years) * len(DEPARTMENTS)))
-    assert per_plan <= len(ids), "more results per plan than entities: raise --entities"
-    made = 0
-    with transaction.atomic():
-        for year in years:
-            for department in DEPARTMENTS:
-                count = min(per_plan, results - made)
-                if count <= 0:
-                    continue
-                clean, problems = spec.validate({"name": f"bench {year} {department}", "year": year,
-                                                 "departments": [department], "items": [ITEMS[department]]}, context)
-                assert not problems, problems.text()
-                plan = create_plan(clean, "bench")
-                plan.status = PlanStatus.DRAWN
-                plan.save(update_fields=["status"])
-                commitment = Commitment.objects.get(pk=template.pk)
-                commitment.pk, commitment.plan = None, plan
-                commitment.save()
-                tasks, rows = [], []
-                for n, entity_id in enumerate(rng.sample(ids, count)):
-                    day = date(year, rng.randrange(1, 13), rng.randrange(1, 29))
-                    stamp = min(datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-                                + timedelta(days=rng.randrange(1, 20), seconds=rng.randrange(86400)),
-                                datetime.now(UTC))
-                    tasks.append(Task(plan=plan, commitment=commitment, entity_id=entity_id, stratum="general",
-                                      ticket=f"{n:064x}", order=n + 1, items=[ITEMS[department]],
-                                      status="published", published_at=stamp, submitted_at=stamp,
-                                      approved_at=stamp, completed_on=day))
-                    category = "no_issue" if rng.random() < 0.85 else rng.choice(PROBLEMS)
-                    problem = category not in ("no_issue", "no_activity")
-                    rows.append((day, category, problem, stamp))
-                Task.objects.bulk_create(tasks, batch_size=2000)
-                Result.objects.bulk_create([
-                    Result(task=t, item_code=ITEMS[department], department_id=departments[department],
-                           entity_id=t.entity_id, year=year, method="onsite", inspected_on=day, checked="核查经营场所",
-                           findings="发现问题" if problem else "", category=category,
-                           follow_up="daily_supervision" if problem else "none", inspectors=["B00001", "B00002"],
-                           entered_by="bench", published_at=stamp)
-                    for t, (day, category, problem, stamp) in zip(tasks, rows, strict=True)], batch_size=2000)
-                made += count
         # Numbered in the feed as the migration numbers results published before the feed existed (after
         # the demo's few, published through the service).
         with connection.cursor() as cursor:
@@ -142,7 +70,7 @@ def setup(entities: int, results: int) -> tuple[str, int]:
     reader = User.objects.create(username="bench-credit-system", role="coordinator")
     secret = ApiToken.issue(user=reader, name="bench", days=1)[1]
     total = Result.objects.filter(feed_seq__isnull=False).count()  # the demo's few published results too
-    print(f"set up {entities:,} entities and {total:,} published results in {time.perf_counter() - started:.0f} s")
+    print(f"numbered {total:,} published results in the feed in {time.perf_counter() - started:.0f} s")
     return secret, total
 
 

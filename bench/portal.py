@@ -29,7 +29,6 @@ import os
 import random
 import secrets
 import sys
-import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -126,15 +125,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spotcheck.settings")
     # The server and this process sign sessions with one key, so that the coordinator's session holds.
     os.environ["BENCH_SECRET_KEY"] = os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-    if args.database == "sqlite":
-        folder = Path(tempfile.mkdtemp(prefix="spotcheck-portal-"))
-        run(f"sqlite:///{folder / 'portal.sqlite3'}", args)
-        return
-    if not bench.is_postgres(args.database):
-        parser.error("--database: sqlite or a postgres:// URL")
-    with bench.fresh_database(args.database, "spotcheck_bench_portal") as url:
-        run(url, args)
-
+    bench.on_database(parser, args.database, "portal", lambda url: run(url, args))
 
 if __name__ == "__main__":
     main()

@@ -409,13 +409,19 @@ def main() -> None:
         serve_and_measure(url, facts["names"], facts["fragments"], facts["year"], args.requests, args.workers,
                           args.threads)
 
-    if args.database == "sqlite":
-        folder = Path(tempfile.mkdtemp(prefix="spotcheck-results-"))
-        run(f"sqlite:///{folder / 'results.sqlite3'}")
+    on_database(parser, args.database, "results", run)
+
+
+def on_database(parser: argparse.ArgumentParser, database: str, name: str, run) -> None:
+    """Run ``run(url)`` on a SQLite file in a temporary folder, or on a fresh PostgreSQL database
+    spotcheck_bench_<name> made on the server of ``database`` (a postgres:// URL) and dropped after."""
+    if database == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix=f"spotcheck-{name}-"))
+        run(f"sqlite:///{folder / (name + '.sqlite3')}")
         return
-    if not is_postgres(args.database):
+    if not is_postgres(database):
         parser.error("--database: sqlite or a postgres:// URL")
-    with fresh_database(args.database, "spotcheck_bench_results") as url:
+    with fresh_database(database, f"spotcheck_bench_{name}") as url:
         run(url)
 
 
