@@ -113,6 +113,11 @@ def baseline_pg(csv_path: Path, url: str) -> tuple[float, int]:
         con.execute(PG_TABLE.format(name="entity"))
         con.execute("CREATE INDEX entity_name ON entity(name)")
         con.execute("CREATE INDEX entity_scope ON entity(region_id, industry, entity_type, status)")
+        # The directory's name search index (spotcheck.directory.name_index), as the real table has it.
+        from spotcheck.directory.name_index import CREATE_FUNCTION
+
+        con.execute(CREATE_FUNCTION)
+        con.execute("CREATE INDEX entity_name_grams ON entity USING gin (spotcheck_name_grams(name))")
         con.commit()
         region_ids = {code: i + 1 for i, (code, _) in enumerate(REGIONS)}
         yes = {"是": True, "否": False}
@@ -141,6 +146,10 @@ def raw_copy_pg(csv_path: Path, url: str) -> float:
         con.execute("ALTER TABLE entity_raw ADD UNIQUE (uscc)")
         con.execute("CREATE INDEX entity_raw_name ON entity_raw(name)")
         con.execute("CREATE INDEX entity_raw_scope ON entity_raw(region, industry, entity_type, status)")
+        from spotcheck.directory.name_index import CREATE_FUNCTION
+
+        con.execute(CREATE_FUNCTION)
+        con.execute("CREATE INDEX entity_raw_name_grams ON entity_raw USING gin (spotcheck_name_grams(name))")
         con.commit()
         started = time.perf_counter()
         with con.cursor() as cursor, csv_path.open("rb") as f:
