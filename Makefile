@@ -20,7 +20,7 @@ run: $(STAMP)
 	@if [ "$$($(BIN)/spotcheck shell --no-imports -c 'from spotcheck.directory.models import Entity; print(Entity.objects.exists())')" = "False" ]; then \
 		echo "正在创建演示区 / creating the demo district…"; $(BIN)/spotcheck demo; fi
 	@echo ""
-	@echo "随机抽查监管平台 Spotcheck: http://$(HOST):$(PORT)/"
+	@echo "随机抽查监管平台 Spotcheck: http://$(HOST):$(PORT)/   接口文档 / API: http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "演示账号 / demo logins — password: $${SPOTCHECK_DEMO_PASSWORD:-Banan-2015-250}"
 	@echo "  coordinator (区协调办)   scjg_admin (部门管理员)   scjg_head (部门负责人)"
 	@echo "  scjg_inspector (执法检查人员)   wjw_admin / wjw_head (区卫生健康委)   witness (监督见证人)"
