@@ -30,6 +30,8 @@ from spotcheck.directory.models import (
     ConflictStatus,
     Department,
     Entity,
+    EntityStatus,
+    EntityType,
     ImportJob,
     Inspector,
 )
@@ -64,6 +66,12 @@ def entity_list(request: AuthedRequest) -> HttpResponseBase:
     page = CappedPaginator(entities.order_by("uscc"), PAGE_SIZE, cap=ENTITY_COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The labels of a page's 50 rows from small tables, not by get_FOO_display per cell (which
+    # rebuilds the field's choices each time); the industry's is Entity.industry_label.
+    types, statuses = dict(EntityType.choices), dict(EntityStatus.choices)
+    for entity in page:
+        entity.type_label = types.get(entity.entity_type, entity.entity_type)
+        entity.status_label = statuses.get(entity.status, entity.status)
     return render(request, "directory/entity_list.html",
                   {"form": form, "page": page, "query": query.urlencode()})
 
