@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -64,6 +64,16 @@ class ApiError(Exception):
         self.message = message
         self.code = code or CODES.get(status, "error")
         self.fields = fields or []
+
+
+def refused(status: int, message: str, fields: list[dict[str, str]] | None = None) -> NoReturn:
+    """Answer a service's refusal (a plan's WorkflowError, a result's ResultRefused…) in the API's terms:
+    403 who may not, 404 what was named, 409 the wrong state, else 422 naming ``fields`` (or the body)."""
+    if status == 403:
+        raise PermissionDenied(message)
+    if status in (404, 409):
+        raise ApiError(status, message)
+    raise ApiError(422, message, fields=fields or [{"field": "body", "message": message}])
 
 
 def error_response(

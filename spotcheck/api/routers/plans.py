@@ -7,6 +7,7 @@ caller sees are the plan list's (``visible_plans``).
 """
 
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, NoReturn
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from spotcheck.accounts.models import STAFF_ROLES, Role
 from spotcheck.api.api import require_role
 from spotcheck.api.auth import TokenRequest
-from spotcheck.api.errors import ApiError, documented
+from spotcheck.api.errors import ApiError, documented, refused
 from spotcheck.directory.models import Department
 from spotcheck.plans import spec
 from spotcheck.plans.framedata import spec_context
@@ -159,13 +160,20 @@ def plan_for(request: TokenRequest, plan_id: int) -> Plan:
     return plan
 
 
+def transition(request: TokenRequest, plan_id: int, act: Callable[[Plan], Any], field: str = "") -> Plan:
+    """Do ``act`` to a plan the caller sees (the plan's own method checks who and when); return it fresh."""
+    staff(request)
+    plan = plan_for(request, plan_id)
+    try:
+        act(plan)
+    except WorkflowError as exc:
+        refuse(exc, field)
+    return fresh(plan)
+
+
 def refuse(exc: WorkflowError, field: str = "") -> NoReturn:
     """Answer a refused transition: 403 who may not, 409 the wrong state, 422 what is missing."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    if exc.status == 400:
-        raise ApiError(422, exc.message, fields=[{"field": field or "body", "message": exc.message}])
-    raise ApiError(409, exc.message)
+    refused(exc.status, exc.message, [{"field": field or "body", "message": exc.message}])
 
 
 def fresh(plan: Plan) -> Plan:
@@ -211,50 +219,27 @@ def create(request: TokenRequest, payload: PlanFileIn) -> Any:
 @router.post("/plans/{plan_id}/submit", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_submit", summary="Submit a draft for approval (the lead department's administrator)")
 def submit(request: TokenRequest, plan_id: int) -> Any:
-    staff(request)
-    plan = plan_for(request, plan_id)
-    try:
-        plan.submit(request.user)
-    except WorkflowError as exc:
-        refuse(exc)
-    return fresh(plan)
+    return transition(request, plan_id, lambda plan: plan.submit(request.user))
 
 
 @router.post("/plans/{plan_id}/withdraw", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_withdraw", summary="Take a submitted plan back to draft (its author)")
 def withdraw(request: TokenRequest, plan_id: int) -> Any:
-    staff(request)
-    plan = plan_for(request, plan_id)
-    try:
-        plan.withdraw(request.user)
-    except WorkflowError as exc:
-        refuse(exc)
-    return fresh(plan)
+    return transition(request, plan_id, lambda plan: plan.withdraw(request.user))
 
 
 @router.post("/plans/{plan_id}/approve", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_approve",
              summary="Approve a submitted plan (经本单位负责人批准: a head of the lead department, not its author)")
 def approve(request: TokenRequest, plan_id: int) -> Any:
-    staff(request)
-    plan = plan_for(request, plan_id)
-    try:
-        plan.approve(request.user)
-    except WorkflowError as exc:
-        refuse(exc)
-    return fresh(plan)
+    return transition(request, plan_id, lambda plan: plan.approve(request.user))
 
 
 @router.post("/plans/{plan_id}/return", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},
              operation_id="plans_return", summary="Return a submitted plan to draft with a reason (a head of the lead department)")
 def return_plan(request: TokenRequest, plan_id: int, payload: ReasonIn) -> Any:
-    staff(request)
-    plan = plan_for(request, plan_id)
-    try:
-        plan.return_to_draft(request.user, payload.reason)
-    except WorkflowError as exc:
-        refuse(exc, "reason")
-    return fresh(plan)
+    return transition(request, plan_id, lambda plan: plan.return_to_draft(request.user, payload.reason),
+                      field="reason")
 
 
 @router.post("/plans/{plan_id}/confirm", response={200: PlanOut, **documented(401, 403, 404, 409, 422)},

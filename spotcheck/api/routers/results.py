@@ -10,7 +10,6 @@ rule: its team, an administrator or head of a participating department, the coor
 from datetime import date, datetime
 from typing import Any, Literal, NoReturn
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,7 +19,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from spotcheck.accounts.models import Role
 from spotcheck.api.api import require_role
 from spotcheck.api.auth import TokenRequest
-from spotcheck.api.errors import ApiError, documented
+from spotcheck.api.errors import documented, refused
 from spotcheck.api.routers.plans import staff
 from spotcheck.catalog.lists import published_items
 from spotcheck.inspections.models import Task, TaskStatus
@@ -230,15 +229,8 @@ def task_for(request: TokenRequest, task_id: int, *, entry: bool = False) -> Tas
 
 def refuse(exc: ResultRefused, prefix: str = "") -> NoReturn:
     """Answer the service's refusal: 403 who, 404 what was named, 409 the state, 422 the fields."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    if exc.status == 404:
-        raise ApiError(404, exc.message)
-    if exc.status == 409:
-        raise ApiError(409, exc.message)
-    fields = [{"field": f"{prefix}{name}" if name else "body", "message": message}
-              for name, message in exc.errors.items()]
-    raise ApiError(422, exc.message, fields=fields or [{"field": "body", "message": exc.message}])
+    refused(exc.status, exc.message, [{"field": f"{prefix}{name}" if name else "body", "message": message}
+                                      for name, message in exc.errors.items()])
 
 
 def fresh(task: Task) -> Task:
