@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,11 +15,6 @@ from spotcheck.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 LOG = reverse("audit:log")
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
 
 
 def rows(page: str) -> list[str]:

@@ -22,7 +22,6 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from spotcheck.accounts.access import API
-from spotcheck.accounts.models import Role
 from spotcheck.api import errors
 from spotcheck.api.auth import TokenAuth
 from spotcheck.audit.log import api_token
@@ -57,10 +56,6 @@ def require_role(request: HttpRequest, *allowed: str) -> Any:
     if getattr(user, "role", None) not in allowed:
         raise PermissionDenied(_("您的角色无权进行此操作"))
     return user
-
-
-COORDINATOR = (Role.COORDINATOR,)
-DEPARTMENT_WRITERS = (Role.COORDINATOR, Role.DEPT_ADMIN)
 
 
 def _add_routers() -> None:
