@@ -455,19 +455,47 @@ def test_approve_many_publishes_each_task_with_its_audit_entries(plan, personas,
 # --- The name index of the search -------------------------------------------------------------
 
 
-def test_the_name_index_follows_publication_and_renames(world, anonymous, personas):
-    from spotcheck.results import name_search
+# With a department and a year, on PostgreSQL, a fragment is tested on each result's own copy of the name
+# (FEW_NAMES 0: whatever the number of names); the copy must follow publication and renames as the index does.
+@pytest.mark.parametrize("filters", [{}, {"department": "SCJGJ", "year": str(THIS_YEAR)}])
+def test_the_name_index_follows_publication_and_renames(world, anonymous, personas, monkeypatch, filters):
+    from spotcheck.results import name_search, public
 
+    monkeypatch.setattr(public, "FEW_NAMES", 0)
     good = world["good"]
     assert set(name_search.entity_ids("嘉陵良品", 10)) == {good.entity_id}
+    assert tasks_of(anonymous.get(RESULTS, {"q": "嘉陵良品", **filters})) == {good.pk}
     assert name_search.entity_ids("未审待定", 10) == []  # submitted, not published: not indexed
+    assert tasks_of(anonymous.get(RESULTS, {"q": "未审待定", **filters})) == set()
     Entity.objects.filter(pk=good.entity_id).update(name="重庆渝南新名商贸有限公司")  # renamed in the directory
-    assert tasks_of(anonymous.get(RESULTS, {"q": "渝南新名"})) == {good.pk}
-    assert tasks_of(anonymous.get(RESULTS, {"q": "嘉陵良品"})) == set()
+    assert tasks_of(anonymous.get(RESULTS, {"q": "渝南新名", **filters})) == {good.pk}
+    assert tasks_of(anonymous.get(RESULTS, {"q": "嘉陵良品", **filters})) == set()
     entity = Entity.objects.get(pk=good.entity_id)
     entity.name = "重庆再次改名商贸有限公司"
     entity.save()
-    assert tasks_of(anonymous.get(RESULTS, {"q": "再次改名"})) == {good.pk}
+    assert tasks_of(anonymous.get(RESULTS, {"q": "再次改名", **filters})) == {good.pk}
+    # Published later, under its new name: the waiting task's result is found by it.
+    named(world["waiting"], "重庆后来公示超市有限公司")
+    service.approve(world["waiting"], personas["henry"])
+    assert tasks_of(anonymous.get(RESULTS, {"q": "后来公示", **filters})) == {world["waiting"].pk}
+
+
+def test_a_migrate_copies_the_name_onto_each_published_result(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("the copy of the name on the result is PostgreSQL's (SQLite searches its FTS5 index)")
+    from spotcheck.results import name_search
+
+    good = world["good"]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE results_result SET public_name = NULL")
+        cursor.execute("SELECT public_name FROM results_result WHERE task_id = %s", [good.pk])
+        assert cursor.fetchone() == (None,)
+        assert name_search.ensure()
+        cursor.execute("SELECT DISTINCT public_name FROM results_result WHERE published_at IS NOT NULL"
+                       " AND task_id = %s", [good.pk])
+        assert cursor.fetchall() == [("重庆嘉陵良品商贸有限公司",)]
+        cursor.execute("SELECT count(*) FROM results_result WHERE published_at IS NULL AND public_name IS NOT NULL")
+        assert cursor.fetchone() == (0,)  # not published: no copy
 
 
 @pytest.mark.parametrize("fragment", ["长", "长江", "长江问题", "问题餐饮有限"])

@@ -11,7 +11,11 @@ fragment is then the names holding all its pairs, checked by LIKE. Database trig
 it: publishing a result adds its entity's name, renaming such an entity renames
 it. The directory's imports pay nothing, as new entities have no result yet.
 
-The table, its index and its triggers are not a model: ``ensure`` creates them
+On PostgreSQL each published result also carries a copy of its entity's name
+(``results_result.public_name``, kept by the same triggers), for a search within
+one department's results of a year (``holds``).
+
+The table, its index, the copy and the triggers are not a model: ``ensure`` creates them
 after every ``migrate`` (a migration that rebuilds a table on SQLite drops its
 triggers) and refills the names. Without them (a SQLite built without FTS5),
 ``entity_ids`` answers None and the search reads the directory.
@@ -83,7 +87,6 @@ POSTGRESQL = [
     "DROP TABLE IF EXISTS results_public_name",
     "CREATE TABLE results_public_name (entity_id bigint PRIMARY KEY, name text NOT NULL,"
     " published integer NOT NULL, pairs text[] NOT NULL)",
-    "CREATE INDEX results_public_name_pairs ON results_public_name USING gin (pairs)",
     f"""CREATE OR REPLACE FUNCTION results_public_name_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
         INSERT INTO results_public_name (entity_id, name, published, pairs)
         SELECT id, name, {_PUBLISHED}, {_PG_PAIRS} FROM directory_entity WHERE id = NEW.entity_id
@@ -95,8 +98,27 @@ POSTGRESQL = [
         UPDATE results_public_name SET name = NEW.name,
             pairs = ARRAY(SELECT substr(NEW.name, k, 2) FROM generate_series(1, greatest(length(NEW.name) - 1, 1)) AS k)
         WHERE entity_id = NEW.id;
+        UPDATE results_result SET public_name = NEW.name WHERE entity_id = NEW.id AND published_at IS NOT NULL;
         RETURN NULL;
     END $$""",
+    # Each published result carries its entity's name as well (a column the model does not know): a search
+    # by a fragment within one department's results of a year then tests the name on the row it reads,
+    # rather than looking each row's entity up in the index (3 µs a row: 15 ms for a few thousand rows).
+    # (Only when missing: an ALTER TABLE, even one that changes nothing, is refused in a transaction that has
+    # written rows of the table with constraints still to check.)
+    """DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                       AND table_name = 'results_result' AND column_name = 'public_name') THEN
+            ALTER TABLE results_result ADD COLUMN public_name text;
+        END IF;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION results_public_name_copy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        NEW.public_name := (SELECT name FROM directory_entity WHERE id = NEW.entity_id);
+        RETURN NEW;
+    END $$""",
+    "DROP TRIGGER IF EXISTS results_public_name_copy ON results_result",
+    """CREATE TRIGGER results_public_name_copy BEFORE INSERT OR UPDATE OF published_at, entity_id ON results_result
+        FOR EACH ROW WHEN (NEW.published_at IS NOT NULL) EXECUTE FUNCTION results_public_name_copy()""",
     "DROP TRIGGER IF EXISTS results_public_name_add ON results_result",
     """CREATE TRIGGER results_public_name_add AFTER INSERT OR UPDATE OF published_at ON results_result
         FOR EACH ROW WHEN (NEW.published_at IS NOT NULL) EXECUTE FUNCTION results_public_name_add()""",
@@ -105,6 +127,11 @@ POSTGRESQL = [
         FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION results_public_name_rename()""",
     f"""INSERT INTO results_public_name (entity_id, name, published, pairs) SELECT id, name, {_PUBLISHED}, {_PG_PAIRS}
         FROM directory_entity WHERE id IN (SELECT entity_id FROM results_result WHERE published_at IS NOT NULL)""",  # noqa: S608
+    # Built after the rows are in (faster), and without a pending list: rows would otherwise wait in it, up to
+    # 4 MB of them read through by every search until a vacuum merges them (1 ms a search became 7 ms).
+    "CREATE INDEX results_public_name_pairs ON results_public_name USING gin (pairs) WITH (fastupdate = off)",
+    """UPDATE results_result r SET public_name = e.name FROM directory_entity e
+        WHERE e.id = r.entity_id AND r.published_at IS NOT NULL AND r.public_name IS DISTINCT FROM e.name""",
 ]
 
 
@@ -150,20 +177,14 @@ def query(fragment: str, vendor: str) -> tuple[str, list[Any]]:
     return "SELECT entity_id FROM results_public_name WHERE name LIKE %s", [_like(fragment)]
 
 
-def holds(fragment: str, entity_column: str) -> tuple[str, list[Any]]:
-    """Return a PostgreSQL condition (and its parameters): the name of the entity in ``entity_column`` holds ``fragment``.
+def holds(fragment: str) -> tuple[str, list[Any]]:
+    """Return a PostgreSQL condition (and its parameters): the published result's entity name holds ``fragment``.
 
-    A correlated subquery, looked up once per row of the outer query by the
-    index's key: for a few thousand filtered results that is cheaper than reading
-    the tens of thousands of names a common fragment is in (which a join would do).
+    Tested on the result's own copy of the name, row by row: for a few thousand
+    filtered results that is cheaper than reading the tens of thousands of names
+    a common fragment is in (which a join would do).
     """
-    select = f"(SELECT {{}} FROM results_public_name n WHERE n.entity_id = {entity_column})"  # noqa: S608
-    if len(fragment) == 2:
-        return select.format("n.pairs @> %s"), [[fragment]]
-    if len(fragment) > 2:
-        pairs_of = [fragment[k:k + 2] for k in range(len(fragment) - 1)]
-        return select.format("n.pairs @> %s AND n.name LIKE %s"), [pairs_of, _like(fragment)]
-    return select.format("n.name LIKE %s"), [_like(fragment)]
+    return '"results_result"."public_name" LIKE %s', [_like(fragment)]
 
 
 def published_count(fragment: str, using: str = "default") -> int | None:

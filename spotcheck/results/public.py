@@ -33,6 +33,9 @@ from spotcheck.results.selectors import public_results
 CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 # A name fragment matching more entities than this is searched by a join instead of a list of ids.
 ID_LIST_LIMIT = 1000
+# Within one department's results of one year (PostgreSQL), a fragment of more names than this is tested on
+# each result's row rather than looked up by its list of entities.
+FEW_NAMES = 200
 # Newest first, as ``public_results`` orders, for a filtered search on PostgreSQL. Every published result
 # has a date, so NULLS LAST changes no order; but it does not match the index of publication dates, and
 # so keeps the planner from walking that index (newest first) through every later year's results in
@@ -88,8 +91,14 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
     if CODE.match(query.upper()):
         results = results.filter(entity__uscc=query.upper())
         return Found(results, results.count)
-    ids = name_search.entity_ids(query, ID_LIST_LIMIT + 1)
+    # One department's results of one year are a few thousand: unless the fragment is in only a few names,
+    # each has its name tested on its own row (``name_search.holds``), and more names need not be looked up.
+    narrow = postgresql and department_id is not None and bool(year)
+    ids = name_search.entity_ids(query, (FEW_NAMES if narrow else ID_LIST_LIMIT) + 1)
     indexed = ids is not None
+    if indexed and narrow and len(ids) > FEW_NAMES:
+        results = results.filter(RawSQL(*name_search.holds(query), output_field=BooleanField()))  # noqa: S611
+        return Found(results, results.count, windowed=True)
     if ids is None:  # no name index: read the directory
         ids = list(Entity.objects.filter(name__contains=query).order_by().values_list("pk", flat=True)
                    [:ID_LIST_LIMIT + 1])
@@ -101,12 +110,6 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
         else:
             results = results.filter(entity_id__in=ids)
         return Found(results, results.count, windowed=postgresql)
-    if indexed and postgresql and department_id is not None and year:
-        # One department's results of one year are a few thousand: each has its name checked in the index.
-        holds = RawSQL(*name_search.holds(query, '"results_result"."entity_id"'),  # noqa: S611
-                       output_field=BooleanField())
-        results = results.filter(holds)
-        return Found(results, results.count, windowed=True)
     if filtered and indexed and postgresql:
         # The filters narrow the results first; the index gives the names as a set to hash them against.
         # (SQLite would instead walk the set, thousands of entities: there the join below is faster.)
