@@ -25,7 +25,7 @@ from spotcheck.plans import spec
 from spotcheck.plans.framedata import frame_for, spec_context
 from spotcheck.plans.models import Plan, create_plan
 from tests.conftest import ENTROPY, approved_plan, draw_run, make_uscc, run_command
-from tests.vectors import V2
+from tests.vectors import V2, inputs_of
 
 command = run_command
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,38 @@ def test_the_draw_makes_tasks_and_a_record_that_verifies(district, tmp_path):
     result = subprocess.run([sys.executable, "-m", "spotcheck.verify", str(tmp_path / "r.json"), "--json"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and json.loads(result.stdout) == {"valid": True}
+
+
+def test_a_version_1_commitment_made_before_the_upgrade_is_drawn_by_version_1(district, tmp_path):
+    """A commitment stored under spotcheck-draw/1 keeps its rules: drawn by v1, its record verifies as v1."""
+    plan = approved_plan()
+    command("draw_commit", str(plan.pk))
+    c = Commitment.objects.get()
+    # As migration 0002 leaves a commitment made before it: spec v1, no params_digest, and the one
+    # capacity of version 1's default (the same number as version 2's for a single department).
+    selected = sum(s["sample_size"] for s in draw.strata_table(sorted(frame_for(plan).rows), plan.strata))
+    capacity = draw.v1.default_capacity(selected, plan.team_size, c.pool_count)
+    assert c.capacity == {"SCJGJ": capacity}
+    Commitment.objects.update(spec=draw.v1.SPEC, params_digest="", capacity=capacity)
+    code, out = draw_run(plan)
+    assert code == 0
+    c.refresh_from_db()
+    record = json.loads(c.record)
+    assert record["spec"] == "spotcheck-draw/1" and "params_digest" not in record and record["capacity"] == capacity
+    # Exactly the record version 1 makes from the committed inputs (version 2 sends other teams).
+    inputs = inputs_of(record)
+    assert draw.dumps({**draw.v1.run(**inputs), "audit_anchor": record["audit_anchor"]}) == c.record
+    assert [s["team"] for s in record["selected"]] != [
+        s["team"] for s in draw.v2.run(**{**inputs, "capacity": {"SCJGJ": capacity}})["selected"]]
+    assert record["seed"] == c.seed == out["seed"] and record["frame"]["digest"] == c.frame_digest
+    tasks = list(Task.objects.filter(plan=plan).order_by("order"))
+    assert [[i.cert_no for i in t.team()] for t in tasks] == [s["team"] for s in record["selected"]]
+    path = tmp_path / "v1.json"
+    path.write_text(c.record, encoding="utf-8")
+    assert draw.verify(record) is None and command("verify_draw", str(path)) == (0, {"valid": True})
+    text = io.StringIO()
+    call_command("verify_draw", str(path), stdout=text)
+    assert text.getvalue().startswith("有效（spotcheck-draw/1）")
 
 
 def test_draw_record_prints_the_record_to_standard_output(district, capsys):

@@ -93,7 +93,11 @@ def test_a_failed_draw_verifies_as_a_failed_draw(browser, live_server, tmp_path)
 
 
 def _tamperings(record: dict) -> list[tuple[str, str, dict]]:
-    """(name, the check that must fail, the tampered record) for a v2 record."""
+    """(name, the check that must fail, the tampered record) for a v1 or v2 record.
+
+    Version 1 has one capacity for everybody, not hashed before the draw: no params check, so
+    no capacity tampering.
+    """
     def changed(fn) -> dict:
         r = copy.deepcopy(record)
         fn(r)
@@ -107,24 +111,34 @@ def _tamperings(record: dict) -> list[tuple[str, str, dict]]:
         department = sorted(r["capacity"])[0]
         r["capacity"][department] += 1
 
-    return [
+    tamperings = [
         ("entropy", "seed", changed(lambda r: r.update(public_entropy=r["public_entropy"] + " 7"))),
         ("members", "teams", changed(swap_members)),
-        ("capacity", "params", changed(more_capacity)),
         ("conflict", "pool", changed(lambda r: r["pool"]["conflicts"].pop())),
         ("spec", "spec", changed(lambda r: r.update(spec="spotcheck-draw/9"))),
     ]
+    if record["spec"] == v2.SPEC:
+        tamperings.append(("capacity", "params", changed(more_capacity)))
+    return tamperings
 
 
 def test_each_tampering_is_named_by_the_same_check_in_the_browser_and_in_python(browser, live_server, tmp_path):  # noqa: F811
     page = _page(browser, live_server, "?engine=webcrypto")  # the other hash engine
-    for name, check, record in _tamperings(_load(V2_JOINT)):
-        assert draw.verify(record) == check, name
-        assert _feed(page, _write(tmp_path, f"{name}.json", record)) == f"invalid:{check}", name
-        assert page.get_attribute("#verify-status", "data-engine") == "webcrypto"
-        assert f"（{check}）" in page.inner_text("#verify-status")
-        failed = page.locator("#verify-checks li.bad")
-        assert failed.count() == 1 and check in failed.inner_text()
+    fed = set()
+    for vector in V1 + V2:
+        version = "v1" if vector in V1 else "v2"
+        for name, check, record in _tamperings(_load(vector)):
+            where = f"{version}/{vector.name}: {name}"
+            assert draw.verify(record) == check, where
+            path = _write(tmp_path, f"{version}-{vector.stem}-{name}.json", record)
+            assert _feed(page, path) == f"invalid:{check}", where
+            assert page.get_attribute("#verify-status", "data-engine") == "webcrypto"
+            assert f"（{check}）" in page.inner_text("#verify-status"), where
+            failed = page.locator("#verify-checks li.bad")
+            assert failed.count() == 1 and check in failed.inner_text(), where
+            fed.add((version, name))
+    assert fed == {(v, n) for v in ("v1", "v2") for n in ("entropy", "members", "conflict", "spec")} | {
+        ("v2", "capacity")}
     not_json = tmp_path / "not-json.json"
     not_json.write_text('{"spec": "spotcheck-draw/2",', encoding="utf-8")
     assert _feed(page, not_json) == "invalid:spec"

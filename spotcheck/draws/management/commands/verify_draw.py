@@ -5,7 +5,8 @@ from spotcheck.verify import check_file
 
 
 class Command(SpotcheckCommand):
-    help = "按 draw-v1 §8 验证抽取记录 / check a draw record (exit 1 if invalid)"
+    help = ("按记录的规则版本（spec：spotcheck-draw/1 或 /2）验证抽取记录 / "
+            "check a draw record by the rules of its spec, version 1 or 2 (exit 1 if invalid)")
 
     def add_arguments(self, parser):
         parser.add_argument("record", help="RECORD.json")
