@@ -8,6 +8,7 @@ records, since the suite runs twice on two cores.
 from __future__ import annotations
 
 import copy
+import io
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from spotcheck import draw
 from spotcheck.draw import common, v1, v2
+from spotcheck.verify import check_file
 from tests.test_browser import browser  # noqa: F401 (the module's Chromium, a fixture)
 from tests.vectors import ROOT, V1, V2
 
@@ -36,6 +38,13 @@ def _feed(page, path: Path) -> str:
     page.set_input_files("#record-file", str(path))
     page.wait_for_selector("#verify-status[data-result]", timeout=120_000)
     return page.get_attribute("#verify-status", "data-result")
+
+
+def check_line(path: Path) -> str:
+    """What ``python -m spotcheck.verify`` prints for a valid record (its one line)."""
+    out = io.StringIO()
+    assert check_file(str(path), as_json=False, out=out) == 0
+    return out.getvalue().strip()
 
 
 def _load(path: Path) -> dict:
@@ -60,6 +69,8 @@ def test_the_browser_verifier_accepts_each_vector_and_names_a_tampered_check(bro
             text = item.inner_text()
             assert name in text and "通过" in text and item.get_attribute("class") == "ok"
         assert "承诺值" in page.inner_text("#verify-checks") and page.is_hidden("#verify-progress")
+        # The same line as the command-line verifiers print (checks counted alike).
+        assert page.inner_text("#verify-status").strip() == check_line(vector), vector
         record = _load(vector)
         record["selected"][2]["team"].reverse()
         assert draw.verify(record) == "teams"

@@ -1,3 +1,4 @@
+import io
 import sys
 
 from spotcheck.lib.command import SpotcheckCommand
@@ -12,6 +13,9 @@ class Command(SpotcheckCommand):
         parser.add_argument("record", help="RECORD.json")
 
     def handle(self, *args, **options):
-        code = check_file(options["record"], as_json=options["json"], out=self.stdout)
+        # The standalone verifier's own output, byte for byte (Django's wrapper would end each print twice).
+        out = io.StringIO()
+        code = check_file(options["record"], as_json=options["json"], out=out)
+        self.stdout.write(out.getvalue(), ending="")
         if code:
             sys.exit(code)
