@@ -90,6 +90,22 @@ def test_anonymous_visitors_search_published_results_by_name(world, anonymous):
     assert "SCJGJ-001 事项SCJGJ-001" in page  # the item with its name
 
 
+def test_a_row_names_its_item_as_the_latest_published_list_does(world, anonymous, departments):
+    from spotcheck.catalog.models import InspectionItem, ItemList
+
+    item = InspectionItem.objects.filter(code="SCJGJ-001").select_related("item_list").first()
+    newer = ItemList.objects.create(department=departments["SCJGJ"], version=item.item_list.version + 1,
+                                    status="published")
+    InspectionItem.objects.create(item_list=newer, code="SCJGJ-001", name="更名后的事项", subject=item.subject,
+                                  content=item.content, methods=item.methods)
+    draft = ItemList.objects.create(department=departments["SCJGJ"], version=item.item_list.version + 2,
+                                    status="draft")
+    InspectionItem.objects.create(item_list=draft, code="SCJGJ-001", name="草稿中的名称", subject=item.subject,
+                                  content=item.content, methods=item.methods)
+    [row] = rows(anonymous.get(RESULTS, {"q": "嘉陵良品"}))
+    assert row["item_name"] == "更名后的事项" and row["correction"] is None
+
+
 def test_search_by_code_finds_the_entitys_results_in_any_case(world, anonymous):
     code = world["bad"].entity.uscc
     for query in (code, code.lower(), f"  {code} "):
@@ -175,6 +191,18 @@ def test_each_filter_narrows_the_results(many, anonymous, params, count):
         assert params.get("department", r["department__code"]) == r["department__code"]
         assert int(params.get("year", r["year"])) == r["year"]
         assert params.get("category", r["category"]) == r["category"]
+
+
+def test_the_filters_keep_what_was_asked_for(many, anonymous):
+    page = anonymous.get(RESULTS, {"department": "WJW", "year": str(THIS_YEAR), "category": "no_issue"}).content.decode()
+    assert '<option value="WJW" selected>区卫生健康委</option>' in page
+    assert f'<option value="{THIS_YEAR}" selected>{THIS_YEAR}</option>' in page
+    assert f'<option value="{THIS_YEAR - 1}">' in page
+    assert '<option value="no_issue" selected>未发现问题</option>' in page and page.count(" selected>") == 3
+    page = anonymous.get(RESULTS, {"department": '"><script>'}).content.decode()
+    # No department is chosen (and the value is not echoed); the other lists show 全部.
+    assert page.count('<option value="" selected>全部</option>') == 2 and page.count(" selected>") == 2
+    assert '"><script>' not in page
 
 
 def test_the_result_filter_offers_the_chinese_labels(many, anonymous):

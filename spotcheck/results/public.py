@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, F, QuerySet, Window
+from django.db.models import BigIntegerField, BooleanField, CharField, Count, F, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 
@@ -151,19 +151,30 @@ ROW_FIELDS = ("pk", "task_id", "entity_id", "entity__uscc", "entity__name", "tas
               "follow_up", "published_at", "corrects_id", "correction_reason")
 
 
+# A row's item name (in the latest published list that has the code) and the correction replacing it, looked
+# up beside the row in the page's one query: each a subquery by an index (a correction among the entity's own
+# results, as ``corrections_of``), written as SQL because the ORM's subqueries cost more to build than to run.
+ITEM_NAME = RawSQL(
+    "SELECT i.name FROM catalog_inspectionitem i INNER JOIN catalog_itemlist l ON l.id = i.item_list_id"
+    ' WHERE i.code = "results_result"."item_code" AND l.status = %s ORDER BY l.version DESC LIMIT 1',
+    [ListStatus.PUBLISHED.value], output_field=CharField())
+CORRECTION = RawSQL(
+    'SELECT c.id FROM results_result c WHERE c.entity_id = "results_result"."entity_id"'
+    ' AND c.corrects_id = "results_result"."id" LIMIT 1', [], output_field=BigIntegerField())
+
+
 def page_rows(ids: list[int]) -> list[dict[str, Any]]:
-    """Return the rows of one page of the search, in the order of ``ids``, with their labels (three queries).
+    """Return the rows of one page of the search, in the order of ``ids``, with their labels (one query).
 
     The page's ids are found first, sorted on the results table alone; only those
     rows are then joined to their entity, task, plan and department.
     """
-    found = {v["pk"]: v for v in Result.objects.filter(pk__in=ids).order_by().values(*ROW_FIELDS)}
+    found = {v["pk"]: v for v in Result.objects.filter(pk__in=ids).order_by()
+             .annotate(item_name=ITEM_NAME, correction=CORRECTION).values(*ROW_FIELDS, "item_name", "correction")}
     values = [found[pk] for pk in ids if pk in found]
-    names = item_names({v["item_code"] for v in values})
-    corrected = corrections_of((v["pk"], v["entity_id"]) for v in values)
     categories = {code: str(label) for code, label in Category.choices}
     follow_ups = {code: str(label) for code, label in FollowUp.choices}
-    return [{**v, "item_name": names.get(v["item_code"], ""), "correction": corrected.get(v["pk"]),
+    return [{**v, "item_name": v["item_name"] or "",
              "category_label": categories.get(v["category"], v["category"]),
              "follow_up_label": follow_ups.get(v["follow_up"], v["follow_up"]),
              "inspected_day": v["inspected_on"].isoformat() if v["inspected_on"] else "",
