@@ -96,7 +96,7 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
     narrow = postgresql and department_id is not None and bool(year)
     ids = name_search.entity_ids(query, (FEW_NAMES if narrow else ID_LIST_LIMIT) + 1)
     indexed = ids is not None
-    if indexed and narrow and len(ids) > FEW_NAMES:
+    if ids is not None and narrow and len(ids) > FEW_NAMES:
         results = results.filter(RawSQL(*name_search.holds(query), output_field=BooleanField()))  # noqa: S611
         return Found(results, results.count, windowed=True)
     if ids is None:  # no name index: read the directory

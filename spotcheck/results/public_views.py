@@ -7,7 +7,7 @@ import csv
 import html as markup
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -70,10 +70,11 @@ class SearchForm(forms.Form):
         for name in ("department", "year", "category"):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
+            choices = cast(list[tuple[Any, Any]], field.choices)  # set above: a list of pairs
             chosen = str(self.data.get(name, ""))
             lists[name] = mark_safe("".join(  # noqa: S308 (every value escaped)
                 f'<option value="{escape(str(value))}"{" selected" if str(value) == chosen else ""}>'
-                f"{escape(str(label))}</option>" for value, label in field.choices))
+                f"{escape(str(label))}</option>" for value, label in choices))
         return lists
 
 
