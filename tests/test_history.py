@@ -93,3 +93,20 @@ def test_the_coordinator_uploads_history_in_the_web(personas, login, entities):
     assert "新增 1" in c.get(response["Location"]).content.decode()
     assert HistoryRecord.objects.get().result == "no_issue"
     assert login(personas["alice"]).get(reverse("directory:import_upload", args=["history"])).status_code == 403
+
+
+def test_the_frame_reads_each_entitys_facts_as_the_directory_holds_them(regions, published):
+    from spotcheck.plans.frame import EntityFacts
+    from spotcheck.plans.framedata import entity_facts, plan_facts
+
+    Entity.objects.create(uscc=make_uscc(21), name="甲", entity_type="enterprise", industry="F", region=regions[0],
+                          status="active", foreign=True, abnormal=False, serious_violation=True, complaints_12m=4)
+    Entity.objects.create(uscc=make_uscc(22), name="乙", entity_type="individual", industry="H", region=regions[1],
+                          status="revoked")
+    facts = {f.uscc: f for f in entity_facts(plan_facts(_plan()))}
+    assert facts == {
+        make_uscc(21): EntityFacts(make_uscc(21), "active", regions[0].pk, "F", "enterprise", True, False, True, 4,
+                                   False),
+        make_uscc(22): EntityFacts(make_uscc(22), "revoked", regions[1].pk, "H", "individual", False, False, False, 0,
+                                   False)}
+    assert all(type(value) is bool for f in facts.values() for value in f[5:8])  # booleans on either database

