@@ -110,3 +110,28 @@ def test_the_frame_reads_each_entitys_facts_as_the_directory_holds_them(regions,
         make_uscc(22): EntityFacts(make_uscc(22), "revoked", regions[1].pk, "H", "individual", False, False, False, 0,
                                    False)}
     assert all(type(value) is bool for f in facts.values() for value in f[5:8])  # booleans on either database
+
+
+def test_the_frame_pauses_the_cyclic_collector_only_while_it_builds(regions, published, monkeypatch):
+    import gc
+
+    from spotcheck.plans import framedata
+
+    seen = []
+
+    def build(*args, **kwargs):
+        seen.append(gc.isenabled())
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(framedata, "build_frame", build)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        frame_for(_plan())
+    assert seen == [False] and gc.isenabled()  # restored, even after an error
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError):
+            frame_for(_plan())
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

@@ -170,22 +170,27 @@ def build_frame(
 
     frame = Frame()
     in_frame: set[str] = set()
+    # A million entities pass through this loop: what it reads is bound to local names first.
+    scoped = bool(plan.regions or plan.industries or plan.entity_types)
+    threshold, honour = plan.complaint_threshold, plan.honour_exemptions
+    exclude, keep, kept = frame.exclusions.append, frame.rows.append, in_frame.add
     for entity in entities:
-        if not in_scope(entity, plan):
+        if scoped and not in_scope(entity, plan):
             continue
-        s = stratum(entity, plan.complaint_threshold)
+        uscc = entity.uscc
+        s = stratum(entity, threshold)
         if entity.status != "active":
-            frame.exclusions.append((entity.uscc, INACTIVE))
-        elif (plan.honour_exemptions and s != HEIGHTENED and entity.uscc not in spoiled
-              and good_years.get(entity.uscc, set()) >= needed_years):
-            frame.exclusions.append((entity.uscc, EXEMPT))
-        elif entity.uscc in inspected_this_year:
-            frame.exclusions.append((entity.uscc, ALREADY_INSPECTED))
-        elif len(drawn_by.get(entity.uscc, ())) >= max_draws_per_year:
-            frame.exclusions.append((entity.uscc, FREQUENCY_CAP))
+            exclude((uscc, INACTIVE))
+        elif (honour and s != HEIGHTENED and (years := good_years.get(uscc)) is not None
+              and years >= needed_years and uscc not in spoiled):
+            exclude((uscc, EXEMPT))
+        elif uscc in inspected_this_year:
+            exclude((uscc, ALREADY_INSPECTED))
+        elif len(drawn_by.get(uscc, ())) >= max_draws_per_year:
+            exclude((uscc, FREQUENCY_CAP))
         else:
-            frame.rows.append((entity.uscc, s))
-            in_frame.add(entity.uscc)
+            keep((uscc, s))
+            kept(uscc)
 
     for inspector in inspectors:
         if eligible(inspector, plan, day):
