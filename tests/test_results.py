@@ -411,3 +411,50 @@ def test_removal_is_refused_off_the_team_and_once_the_results_are_submitted(task
     assert (media / photo.file.name).exists()
     assert not AuditEntry.objects.filter(action__in=("sample_remove", "attachment_remove")).exists()
 
+
+# --- The audit trail of a task, from entry to archive (issue #8, Audit) ---------------------------
+
+
+def test_each_step_of_a_task_is_an_audit_entry_naming_its_actor(task, personas, media):
+    from spotcheck.audit.log import verify_chain
+    from spotcheck.results.archive import archive_plan
+
+    leader, second, henry, alice = member(task, 0), member(task, 1), personas["henry"], personas["alice"]
+    problem = {**GOOD, "inspected_on": today_in(task.plan), "category": "pending_action",
+               "findings": "未按规定公示年报", "follow_up": "rectification"}
+    service.save_entry(task, "SCJGJ-001", {**problem, "checked": "核对年报"}, second)
+    service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), second)
+    wrong = service.add_sample(task, "SCJGJ-001", {**SAMPLE, "quantity": "20袋"}, leader)
+    service.submit(task, leader)
+    service.return_task(task, henry, "抽样数量有误，请更正")
+    service.remove_sample(task, wrong.pk, leader)
+    service.add_sample(task, "SCJGJ-001", SAMPLE, second)
+    service.save_entry(task, "SCJGJ-001", problem, leader)
+    service.submit(task, leader)
+    service.approve(task, henry)
+    service.record_follow_up(task, alice, action="责令限期改正，已补报年报", done_on=timezone.localdate())
+    old = task.results.get()
+    service.correct(old, {**problem, "findings": "未按规定公示年报和股东出资信息"}, henry, "检查发现记录不全")
+    # The plan's other tasks are cancelled (left out of the archive): one record form to build.
+    Task.objects.filter(plan=task.plan).exclude(pk=task.pk).update(status="cancelled")
+    archive_plan(task.plan, alice)
+
+    lead, mate, boss, admin = (f"user:{u.username}" for u in (leader, second, henry, alice))
+    assert audit_of(task) == [
+        ("result_enter", mate), ("attachment_add", mate), ("sample_add", lead), ("result_submit", lead),
+        ("result_return", boss), ("sample_remove", lead), ("sample_add", mate), ("result_enter", lead),
+        ("result_submit", lead), ("result_approve", boss), ("result_publish", boss), ("follow_up_done", admin),
+        ("result_correct", boss),
+    ]
+    assert payload("result_return")["reason"] == "抽样数量有误，请更正"
+    assert payload("attachment_add")["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert payload("sample_remove")["quantity"] == "20袋" and payload("sample_add")["quantity"] == "2袋"
+    assert payload("follow_up_done")["action"] == "责令限期改正，已补报年报"
+    corrected = payload("result_correct")
+    assert corrected["corrects"] == old.pk and corrected["reason"] == "检查发现记录不全"
+    assert corrected["findings"] == "未按规定公示年报和股东出资信息"
+    archived = AuditEntry.objects.order_by("-seq").first()
+    assert (archived.action, archived.actor, archived.object_type, archived.object_id) == (
+        "plan_archive", admin, "plan", task.plan.number)
+    task.refresh_from_db()
+    assert task.status == "archived" and verify_chain().ok
