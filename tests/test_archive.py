@@ -271,6 +271,7 @@ def test_an_archived_plans_tasks_refuse_every_change(done_plan, personas):
         "entry": lambda: service.save_entry(task, "SCJGJ-001", GOOD, leader),
         "sample": lambda: service.add_sample(task, "SCJGJ-001", SAMPLE, leader),
         "attachment": lambda: service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("a.png", PNG), leader),
+        "sample removal": lambda: service.remove_sample(task, result.samples.get().pk, leader),
         "submit": lambda: service.submit(task, leader),
         "approve": lambda: service.approve(task, henry),
         "return": lambda: service.return_task(task, henry, "再查"),
@@ -283,7 +284,7 @@ def test_an_archived_plans_tasks_refuse_every_change(done_plan, personas):
         with pytest.raises(ResultRefused) as refused:
             attempt()
         assert "已归档" in refused.value.message and refused.value.status == 409, name
-    assert (Result.objects.count(), AuditEntry.objects.count()) == before
+    assert (Result.objects.count(), AuditEntry.objects.count()) == before and result.samples.exists()
 
 
 # --- The pages --------------------------------------------------------------------------------

@@ -136,6 +136,8 @@ def build_world() -> World:
     service.save_entry(open_task, "SCJGJ-001", {**GOOD, "inspected_on": today_in(plan)}, inspector)
     o["attachment"] = service.add_attachment(open_task, "SCJGJ-001",
                                              SimpleUploadedFile("photo.png", PNG, "image/png"), inspector)
+    o["sample"] = service.add_sample(open_task, "SCJGJ-001", {"product": "大米", "quantity": "2袋", "price_paid": "10",
+                                                              "testing_body": "检验所"}, inspector)
 
     # The other tasks are chosen outside that inspector's teams (the draw sends teams at random).
     others = [t for t in tasks[1:] if not t.members.filter(inspector=inspector.inspector).exists()]
@@ -412,6 +414,8 @@ EXPECTED.update({
     "results:sample": Case(lambda w: [w.task.pk, "SCJGJ-001"], "405 405 405 405 405 405 302", "403 403 403 400 403 404 302"),
     "results:attach": Case(lambda w: [w.task.pk, "SCJGJ-001"], "405 405 405 405 405 405 302", "403 403 403 400 403 404 302"),
     "results:attachment": Case(lambda w: [w.task.pk, w.attachment.pk], "200 200 200 200 403 404 302"),
+    "results:attachment_remove": Case(lambda w: [w.task.pk, w.attachment.pk], "405 405 405 405 405 405 302", "403 403 403 302 403 404 302", lambda w: {"confirm": "yes"}),
+    "results:sample_remove": Case(lambda w: [w.task.pk, w.sample.pk], "405 405 405 405 405 405 302", "403 403 403 302 403 404 302", lambda w: {"confirm": "yes"}),
     "results:submit": Case(task("task"), "405 405 405 405 405 405 302", "403 403 403 302 403 404 302"),
     "results:review": Case(task("entered"), "405 405 405 405 405 405 302", "403 403 302 404 403 404 302", lambda w: {"decision": "approve"}),
     "results:follow_up": Case(task("followed"), "405 405 405 405 405 405 302", "400 400 400 404 403 404 302"),
@@ -567,9 +571,12 @@ def test_an_inspector_changes_only_their_own_teams_results(world, visitors):
     data = {**GOOD, "checked": "组外人员改写", "inspected_on": today_in(task.plan)}
     for name in ("results:entry", "results:autosave", "results:sample", "results:attach"):
         assert answer(client, "POST", reverse(name, args=[task.pk, "SCJGJ-001"]), data, keep=True) == 403, name
+    for name, kept in (("results:sample_remove", world.sample), ("results:attachment_remove", world.attachment)):
+        assert answer(client, "POST", reverse(name, args=[task.pk, kept.pk]), {"confirm": "yes"}, keep=True) == 403
     assert answer(client, "POST", reverse("results:submit", args=[task.pk]), keep=True) == 404  # unseen
     assert answer(client, "POST", reverse("sheets:task_upload", args=[task.pk]), keep=True) == 403
     assert {r.pk: (r.checked, r.updated_at) for r in Result.objects.filter(task=task)} == saved
+    assert world.sample.result.samples.exists() and world.attachment.result.attachments.exists()
     # Another team's leader, whose own task is elsewhere in the plan, is refused the same way.
     leader = member(world.entered, 0)
     if not task.members.filter(inspector=leader.inspector).exists():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +17,7 @@ from spotcheck.directory.models import Entity
 from spotcheck.inspections.models import Task
 from spotcheck.plans.framedata import frame_for
 from spotcheck.results import service
-from spotcheck.results.models import Result
+from spotcheck.results.models import Attachment, Result, Sample
 from spotcheck.results.selectors import overdue_tasks
 from spotcheck.results.service import ResultRefused
 from tests.conftest import approved_plan, draw_run, run_command
@@ -23,6 +25,8 @@ from tests.conftest import approved_plan, draw_run, run_command
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 GOOD = {"method": "onsite", "checked": "核查经营场所和公示信息", "category": "no_issue"}
+SAMPLE = {"product": "大米", "specification": "5kg/袋", "quantity": "2袋", "price_paid": "59.80",
+          "testing_body": "重庆市食品检验所", "report_no": "W2026-001", "test_result": "合格"}
 
 
 def drawn(**plan):
@@ -62,6 +66,22 @@ def enter_all(task, user, **changes):
 def task(district):
     plan = drawn(starts_on="2026-01-01")
     return plan.tasks.order_by("order").first()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def audit_of(task) -> list[tuple[str, str]]:
+    """The task's audit entries in order, as (action, actor)."""
+    return list(AuditEntry.objects.filter(object_type="task", object_id=str(task.pk)).order_by("seq")
+                .values_list("action", "actor"))
+
+
+def payload(action: str) -> dict:
+    return json.loads(AuditEntry.objects.filter(action=action).order_by("-seq").first().payload)
 
 
 def test_only_team_members_enter_results(task, personas):
@@ -254,6 +274,11 @@ def test_joint_plans_each_department_enters_its_own_items(district, departments,
     with pytest.raises(ResultRefused) as refused:
         service.save_entry(task, "WJW-001", {**GOOD, "inspected_on": today_in(plan)}, leader)
     assert refused.value.status == 403
+    # A sample of the other department's item is removed by that department's member only.
+    sample = service.add_sample(task, "WJW-001", SAMPLE, wjw)
+    with pytest.raises(ResultRefused) as refused:
+        service.remove_sample(task, sample.pk, leader)
+    assert refused.value.status == 403 and Sample.objects.filter(pk=sample.pk).exists()
     service.save_entry(task, "SCJGJ-001", {**GOOD, "inspected_on": today_in(plan)}, leader)
     with pytest.raises(ResultRefused) as refused:
         service.submit(task, leader)
@@ -310,3 +335,126 @@ def test_codes_are_read_from_chinese_text_whatever_the_pages_language():
         assert code_of(ResultCategory, "未发现问题") == "no_issue"
         assert code_of(FollowUp, "责令改正并跟踪") == "rectification"
         assert code_of(ResultCategory, "NO_ISSUE") == "no_issue" and code_of(ResultCategory, "别的") is None
+
+
+# --- Removing a mistaken sample or attachment before submission ------------------------------
+
+
+def test_a_mistaken_sample_or_attachment_is_removed_by_the_team_and_audited(task, media,
+                                                                            django_capture_on_commit_callbacks):
+    leader, second = member(task, 0), member(task, 1)
+    sample = service.add_sample(task, "SCJGJ-001", {**SAMPLE, "quantity": "20袋"}, leader)
+    photo = service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), leader)
+    stored = media / photo.file.name
+    assert stored.read_bytes() == PNG
+    service.remove_sample(task, sample.pk, second)  # any member who may add one removes one
+    with django_capture_on_commit_callbacks(execute=True):
+        service.remove_attachment(task, photo.pk, second)
+    assert not Sample.objects.exists() and not Attachment.objects.exists()
+    assert not stored.exists()  # no other attachment names the stored file
+    assert audit_of(task)[-2:] == [("sample_remove", f"user:{second.username}"),
+                                   ("attachment_remove", f"user:{second.username}")]
+    removed = payload("sample_remove")
+    assert (removed["item"], removed["product"], removed["quantity"], removed["price_paid"]) == (
+        "SCJGJ-001", "大米", "20袋", "59.80")
+    removed = payload("attachment_remove")
+    assert removed["name"] == "现场.png" and removed["sha256"] == hashlib.sha256(PNG).hexdigest()
+    with pytest.raises(ResultRefused) as refused:  # gone already
+        service.remove_sample(task, sample.pk, leader)
+    assert refused.value.status == 404
+
+
+def test_a_removed_attachments_file_stays_while_another_attachment_names_it(task, media,
+                                                                            django_capture_on_commit_callbacks):
+    leader = member(task, 0)
+    first = service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("a.png", PNG), leader)
+    # A storage that keeps one object per name (object storage may) gives the same content one stored name.
+    twin = Attachment.objects.create(result=first.result, file=first.file.name, name="b.png",
+                                     content_type=first.content_type, extension=first.extension, size=first.size,
+                                     sha256=first.sha256, uploaded_by="user:x")
+    stored = media / first.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        service.remove_attachment(task, first.pk, leader)
+    assert stored.read_bytes() == PNG and Attachment.objects.get() == twin
+    assert twin.file.read() == PNG
+    with django_capture_on_commit_callbacks(execute=True):
+        service.remove_attachment(task, twin.pk, leader)
+    assert not stored.exists()
+
+
+def test_removal_is_refused_off_the_team_and_once_the_results_are_submitted(task, personas, media):
+    leader = member(task, 0)
+    sample = service.add_sample(task, "SCJGJ-001", SAMPLE, leader)
+    photo = service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), leader)
+    outsider = personas["ian"]
+    if task.members.filter(inspector=outsider.inspector).exists():
+        outsider = User.objects.create(username="x", role=Role.INSPECTOR, department=outsider.department)
+    removals = (lambda who: service.remove_sample(task, sample.pk, who),
+                lambda who: service.remove_attachment(task, photo.pk, who))
+
+    def refused_to(who, status: int, reason: str = "") -> None:
+        for remove in removals:
+            with pytest.raises(ResultRefused) as refused:
+                remove(who)
+            assert refused.value.status == status and reason in refused.value.message
+
+    refused_to(outsider, 403, "检查组成员")
+    refused_to(personas["henry"], 403, "检查组成员")  # a head of the department is not on the team
+    enter_all(task, leader)
+    service.submit(task, leader)
+    refused_to(leader, 409, "已提交审核")
+    service.approve(task, personas["henry"])
+    refused_to(leader, 409, "已审核公示")
+    Task.objects.filter(pk=task.pk).update(status="archived")
+    refused_to(leader, 409, "已归档")
+    assert Sample.objects.get() == sample and Attachment.objects.get() == photo
+    assert (media / photo.file.name).exists()
+    assert not AuditEntry.objects.filter(action__in=("sample_remove", "attachment_remove")).exists()
+
+
+# --- The audit trail of a task, from entry to archive (issue #8, Audit) ---------------------------
+
+
+def test_each_step_of_a_task_is_an_audit_entry_naming_its_actor(task, personas, media):
+    from spotcheck.audit.log import verify_chain
+    from spotcheck.results.archive import archive_plan
+
+    leader, second, henry, alice = member(task, 0), member(task, 1), personas["henry"], personas["alice"]
+    problem = {**GOOD, "inspected_on": today_in(task.plan), "category": "pending_action",
+               "findings": "未按规定公示年报", "follow_up": "rectification"}
+    service.save_entry(task, "SCJGJ-001", {**problem, "checked": "核对年报"}, second)
+    service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), second)
+    wrong = service.add_sample(task, "SCJGJ-001", {**SAMPLE, "quantity": "20袋"}, leader)
+    service.submit(task, leader)
+    service.return_task(task, henry, "抽样数量有误，请更正")
+    service.remove_sample(task, wrong.pk, leader)
+    service.add_sample(task, "SCJGJ-001", SAMPLE, second)
+    service.save_entry(task, "SCJGJ-001", problem, leader)
+    service.submit(task, leader)
+    service.approve(task, henry)
+    service.record_follow_up(task, alice, action="责令限期改正，已补报年报", done_on=timezone.localdate())
+    old = task.results.get()
+    service.correct(old, {**problem, "findings": "未按规定公示年报和股东出资信息"}, henry, "检查发现记录不全")
+    # The plan's other tasks are cancelled (left out of the archive): one record form to build.
+    Task.objects.filter(plan=task.plan).exclude(pk=task.pk).update(status="cancelled")
+    archive_plan(task.plan, alice)
+
+    lead, mate, boss, admin = (f"user:{u.username}" for u in (leader, second, henry, alice))
+    assert audit_of(task) == [
+        ("result_enter", mate), ("attachment_add", mate), ("sample_add", lead), ("result_submit", lead),
+        ("result_return", boss), ("sample_remove", lead), ("sample_add", mate), ("result_enter", lead),
+        ("result_submit", lead), ("result_approve", boss), ("result_publish", boss), ("follow_up_done", admin),
+        ("result_correct", boss),
+    ]
+    assert payload("result_return")["reason"] == "抽样数量有误，请更正"
+    assert payload("attachment_add")["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert payload("sample_remove")["quantity"] == "20袋" and payload("sample_add")["quantity"] == "2袋"
+    assert payload("follow_up_done")["action"] == "责令限期改正，已补报年报"
+    corrected = payload("result_correct")
+    assert corrected["corrects"] == old.pk and corrected["reason"] == "检查发现记录不全"
+    assert corrected["findings"] == "未按规定公示年报和股东出资信息"
+    archived = AuditEntry.objects.order_by("-seq").first()
+    assert (archived.action, archived.actor, archived.object_type, archived.object_id) == (
+        "plan_archive", admin, "plan", task.plan.number)
+    task.refresh_from_db()
+    assert task.status == "archived" and verify_chain().ok

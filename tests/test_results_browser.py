@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from spotcheck.results.models import Result
+from spotcheck.results import service
+from spotcheck.results.archive import NO_FEE
+from spotcheck.results.models import Result, Sample
 from tests import test_browser
 from tests.conftest import PASSWORD
-from tests.test_results import drawn, member, today_in
+from tests.test_archive import pdf_text
+from tests.test_results import PNG, SAMPLE, drawn, member, today_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 browser = test_browser.browser  # the module's Chromium (a fixture)
@@ -27,13 +31,19 @@ def no_sideways_scrolling(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE + 1, page.url
 
 
-def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser, live_server, district, personas):
+def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser, live_server, district, personas,
+                                                                         settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     plan = drawn(starts_on="2026-01-01")
     task = plan.tasks.order_by("order").first()
     leader = member(task, 0)
     leader.set_password(PASSWORD)
     leader.save()
     today = today_in(plan)
+    # A sample recorded twice, once with the wrong quantity, and a photo: each with its 删除.
+    wrong = service.add_sample(task, "SCJGJ-001", {**SAMPLE, "quantity": "20袋"}, leader)
+    service.add_sample(task, "SCJGJ-001", SAMPLE, leader)
+    service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), leader)
 
     page = test_browser._log_in(browser, live_server, leader.username, phone=True)
     page.click("text=打开我的任务")
@@ -43,6 +53,12 @@ def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser
     page.wait_for_selector("form.entry")
     assert task.entity.name in page.inner_text("h1") and plan.number in page.inner_text("body")
     assert page.is_disabled("#submit-task")  # nothing entered yet
+    no_sideways_scrolling(page)  # with the samples, the photo and their 删除 forms
+    remove = f"form.remove-form[action='/tasks/{task.pk}/samples/{wrong.pk}/remove/']"
+    page.check(f"{remove} input[name=confirm]")
+    page.click(f"{remove} button[type=submit]")
+    page.wait_for_selector("text=已删除抽样记录")
+    assert list(Sample.objects.values_list("quantity", flat=True)) == ["2袋"]
     form = 'form.entry[data-item="SCJGJ-001"]'
     page.select_option(f"{form} select[name=method]", "onsite")
     page.fill(f"{form} input[name=inspected_on]", today)
@@ -88,6 +104,13 @@ def test_an_inspector_enters_a_result_on_a_phone_and_a_head_publishes_it(browser
     assert head.inner_text("#task-status") == "已公示"
     no_sideways_scrolling(head)
     assert Result.objects.get().published_at is not None
+    # The record form for the archive (随机抽查情况记录表), linked from the task page, is a PDF of this result.
+    href = head.get_attribute(f"a[href='/archive/task/{task.pk}.pdf']", "href")
+    pdf = head.request.get(f"{live_server.url}{href}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.body())
+    assert task.entity.name in text and plan.number in text and "2袋" in text and NO_FEE in text
+    assert "20袋" not in text  # the sample removed before submission
     assert page.csp_errors == [] and head.csp_errors == []  # nothing the pages need is blocked
     page.context.close()
     head.context.close()

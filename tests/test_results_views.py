@@ -15,7 +15,7 @@ from spotcheck.directory.models import Entity, Inspector
 from spotcheck.inspections.models import Task
 from spotcheck.results import service
 from spotcheck.results.models import Attachment, FollowUpRecord, Result, Sample
-from tests.test_results import GOOD, PNG, drawn, enter_all, head, member, today_in
+from tests.test_results import GOOD, PNG, SAMPLE, drawn, enter_all, head, member, today_in
 
 pytestmark = pytest.mark.django_db
 
@@ -260,6 +260,47 @@ def test_attachments_are_not_served_outside_the_task(task, personas, login):
     assert login(outsider(task)).get(url("attachment", task.pk, photo.pk)).status_code == 404
     other = Task.objects.exclude(pk=task.pk).first()
     assert login(personas["henry"]).get(url("attachment", other.pk, photo.pk)).status_code == 404
+
+
+def test_a_team_member_removes_a_mistaken_sample_or_attachment_on_the_page(task, personas, login, settings, tmp_path,
+                                                                          django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    sample = service.add_sample(task, "SCJGJ-001", SAMPLE, member(task, 0))
+    photo = service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), member(task, 0))
+    c = login(member(task, 1))
+    page = page_of(c.get(url("task", task.pk)))
+    for remove in (url("sample_remove", task.pk, sample.pk), url("attachment_remove", task.pk, photo.pk)):
+        form = page[page.index(f'action="{remove}"'):]
+        assert 'name="confirm" value="yes" required' in form[:form.index("</form>")], remove
+    response = c.post(url("sample_remove", task.pk, sample.pk))  # the box not ticked
+    assert response.status_code == 302 and "请勾选“确认删除”后再删除" in page_of(c.get(response["Location"]))
+    for who, status in ((outsider(task), 403), (personas["henry"], 403), (personas["olga"], 404)):
+        assert login(who).post(url("sample_remove", task.pk, sample.pk), {"confirm": "yes"}).status_code == status
+        assert login(who).post(url("attachment_remove", task.pk, photo.pk), {"confirm": "yes"}).status_code == status
+    assert Sample.objects.exists() and Attachment.objects.exists()
+    response = c.post(url("sample_remove", task.pk, sample.pk), {"confirm": "yes"})
+    assert response.status_code == 302 and response["Location"].endswith("#item-SCJGJ-001")
+    assert "已删除抽样记录：大米" in page_of(c.get(response["Location"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(url("attachment_remove", task.pk, photo.pk), {"confirm": "yes"})
+    assert "已删除附件：现场.png" in page_of(c.get(response["Location"]))
+    assert not Sample.objects.exists() and not Attachment.objects.exists()
+    assert not (tmp_path / photo.file.name).exists()
+
+
+def test_a_submitted_tasks_samples_and_attachments_are_not_removed(task, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    sample = service.add_sample(task, "SCJGJ-001", SAMPLE, member(task, 0))
+    photo = service.add_attachment(task, "SCJGJ-001", SimpleUploadedFile("现场.png", PNG), member(task, 0))
+    submitted(task)
+    leader = login(member(task, 0))
+    page = page_of(leader.get(url("task", task.pk)))
+    assert "重庆市食品检验所" in page and url("attachment", task.pk, photo.pk) in page  # still shown
+    assert url("sample_remove", task.pk, sample.pk) not in page and url("attachment_remove", task.pk, photo.pk) not in page
+    response = leader.post(url("sample_remove", task.pk, sample.pk), {"confirm": "yes"}, follow=True)
+    assert "已提交审核，不能再删除" in page_of(response)
+    leader.post(url("attachment_remove", task.pk, photo.pk), {"confirm": "yes"})
+    assert Sample.objects.get() == sample and Attachment.objects.get() == photo
 
 
 # --- Submission ---------------------------------------------------------------------------------

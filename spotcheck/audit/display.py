@@ -77,6 +77,7 @@ ACTIONS = {
     "plan_withdraw": _("撤回计划"), "plan_delete": _("删除计划草稿"), "plan_archive": _("归档计划"),
     "draw_commit": _("固定抽取范围"), "draw_run": _("抽取"), "draw_void": _("抽取失败"), "tasks_create": _("生成检查任务"),
     "result_enter": _("录入检查结果"), "sample_add": _("登记抽样"), "attachment_add": _("上传附件"),
+    "sample_remove": _("删除抽样记录"), "attachment_remove": _("删除附件"),
     "result_submit": _("提交检查结果"), "result_approve": _("审核通过"), "result_publish": _("公示检查结果"),
     "result_return": _("退回检查结果"), "result_correct": _("更正检查结果"), "follow_up_done": _("登记后续处置"),
     "results_import": _("导入检查结果表"), "conflict_declare": _("申报回避关系"), "conflict_confirm": _("确认回避关系"),
@@ -101,7 +102,7 @@ FIELDS = {
     "action": _("处置措施"), "done_on": _("完成日期"), "corrects": _("更正的记录"), "version": _("版本"),
     "rows": _("行数"), "file": _("文件"), "source": _("来源"), "sha256": _("文件哈希"), "created": _("新增"), "updated": _("更新"),
     "year": _("年度"), "via": _("方式"), "price_paid": _("支付价款"), "expires_at": _("失效时间"),
-    "api_token": _("接口令牌"),
+    "api_token": _("接口令牌"), "product": _("样品名称"), "quantity": _("抽样数量"),
 }
 
 

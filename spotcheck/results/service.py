@@ -320,6 +320,84 @@ def add_attachment(task: Task, item_code: str, upload: Any, user: Any) -> Attach
     return attachment
 
 
+def _require_removable(task: Task) -> None:
+    """Refuse a removal once the results have left the team's hands (submitted, published, archived)."""
+    if task.status in EDITABLE:
+        return
+    if task.status == TaskStatus.ARCHIVED:
+        raise ResultRefused(gettext("任务已归档，不能再修改"), 409)
+    if task.status == TaskStatus.ENTERED:
+        raise ResultRefused(gettext("检查结果已提交审核，不能再删除抽样记录或附件（如有错误，请负责人退回后再删除）"), 409)
+    if task.status in (TaskStatus.APPROVED, TaskStatus.PUBLISHED):
+        raise ResultRefused(gettext("检查结果已审核公示，抽样记录和附件不能删除"), 409)
+    _require_state(task, *EDITABLE)
+
+
+def remove_sample(task: Task, sample_id: int, user: Any) -> Sample:
+    """Remove a sample recorded by mistake, while the team still enters (the audit log keeps what it was).
+
+    The same team members who may add a sample to the item may remove it (joint plans:
+    the item's department). Side effects: audit entry ``sample_remove``.
+    """
+    with transaction.atomic():
+        task = _locked(task)
+        _require_removable(task)
+        _require_member(task, user)
+        sample = Sample.objects.select_related("result").filter(pk=sample_id, result__task=task).first()
+        if sample is None:
+            raise ResultRefused(gettext("未找到该抽样记录"), 404)
+        item_code = sample.result.item_code
+        _require_member(task, user, item_code)
+        sample.delete()
+        record(user, "sample_remove", "task", task.pk, {
+            "item": item_code, "sample": sample_id, "product": sample.product,
+            "specification": sample.specification, "quantity": sample.quantity,
+            "price_paid": str(sample.price_paid), "testing_body": sample.testing_body,
+            "report_no": sample.report_no, "test_result": sample.test_result})
+    return sample
+
+
+def remove_attachment(task: Task, attachment_id: int, user: Any) -> Attachment:
+    """Remove an attachment uploaded by mistake, while the team still enters (the audit log keeps its hash).
+
+    Who may: as for ``remove_sample``. The stored file is deleted once the removal is
+    committed, unless another attachment row names the same stored file (a storage that
+    keeps one object per name, as object storage may, gives the same content the same
+    name). Side effects: audit entry ``attachment_remove``; the file deleted from storage.
+    """
+    with transaction.atomic():
+        task = _locked(task)
+        _require_removable(task)
+        _require_member(task, user)
+        attachment = Attachment.objects.select_related("result").filter(pk=attachment_id, result__task=task).first()
+        if attachment is None:
+            raise ResultRefused(gettext("未找到该附件"), 404)
+        item_code = attachment.result.item_code
+        _require_member(task, user, item_code)
+        stored = str(attachment.file.name)
+        storage = attachment.file.storage
+        attachment.delete()
+        record(user, "attachment_remove", "task", task.pk, {
+            "item": item_code, "attachment": attachment_id, "name": attachment.name, "sha256": attachment.sha256,
+            "size": attachment.size, "file": stored})
+        if stored and not Attachment.objects.filter(file=stored).exists():
+            task_pk = task.pk
+            transaction.on_commit(lambda: _delete_unreferenced(task_pk, stored, storage))
+    return attachment
+
+
+def _delete_unreferenced(task_pk: int, stored: str, storage: Any) -> None:
+    """Delete a removed attachment's file unless an upload made since names it again.
+
+    Uploads to the task hold its row lock while they store the file and its row, so
+    the check under the same lock sees any upload that got in after the removal's commit.
+    """
+    with transaction.atomic():
+        list(Task.objects.select_for_update().filter(pk=task_pk).values_list("pk", flat=True))
+        if not Attachment.objects.filter(file=stored).exists():
+            storage.delete(stored)
+
+
 # --- Submission, review, publication --------------------------------------------------------
 
 

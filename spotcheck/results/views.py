@@ -9,6 +9,7 @@ or 404, or the page again with the reason beside each field.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from spotcheck.catalog.models import Method
 from spotcheck.directory.models import Department
 from spotcheck.inspections.models import Task, TaskMember, TaskStatus
 from spotcheck.results import service
-from spotcheck.results.models import Attachment, Category, FollowUp, FollowUpRecord, Result
+from spotcheck.results.models import Attachment, Category, FollowUp, FollowUpRecord, Result, Sample
 from spotcheck.results.selectors import overdue_tasks
 from spotcheck.results.service import EDITABLE, ResultRefused
 
@@ -313,6 +314,40 @@ def add_attachments(request: AuthedRequest, pk: int, item: str) -> HttpResponseB
         kept += 1
     messages.success(request, _("已上传 %(n)d 个附件") % {"n": kept})
     return redirect(_task_url(task, f"item-{item}"))
+
+
+def _remove(request: AuthedRequest, pk: int, remove: Callable[[Task], Sample | Attachment],
+            done: Callable[[Any], str]) -> HttpResponseBase:
+    """Remove a sample or an attachment (a team member, the box "确认删除" ticked), then back to its item."""
+    task = task_for(request, pk, entry=True)
+    _require_team(task, request.user)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("请勾选“确认删除”后再删除"))
+        return redirect(_task_url(task))
+    try:
+        removed = remove(task)
+    except ResultRefused as exc:
+        _deny(exc)
+        messages.error(request, exc.message)
+        return redirect(_task_url(task))
+    messages.success(request, done(removed))
+    return redirect(_task_url(task, f"item-{removed.result.item_code}"))
+
+
+@require_POST
+@staff
+def remove_sample(request: AuthedRequest, pk: int, sample_id: int) -> HttpResponseBase:
+    """Remove a sample recorded by mistake, while the team still enters the results."""
+    return _remove(request, pk, lambda task: service.remove_sample(task, sample_id, request.user),
+                   lambda s: _("已删除抽样记录：%(product)s") % {"product": s.product})
+
+
+@require_POST
+@staff
+def remove_attachment(request: AuthedRequest, pk: int, attachment_id: int) -> HttpResponseBase:
+    """Remove an attachment uploaded by mistake, while the team still enters the results."""
+    return _remove(request, pk, lambda task: service.remove_attachment(task, attachment_id, request.user),
+                   lambda a: _("已删除附件：%(name)s") % {"name": a.name})
 
 
 @staff
