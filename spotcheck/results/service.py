@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -333,6 +333,22 @@ def _require_removable(task: Task) -> None:
     _require_state(task, *EDITABLE)
 
 
+RemovableT = TypeVar("RemovableT", Sample, Attachment)
+
+
+def _removable(task: Task, model: type[RemovableT], pk: int, user: Any, missing: str) -> tuple[Task, RemovableT]:
+    """Re-read the task under its lock and return it with its sample or attachment ``pk``, if ``user`` may
+    remove it now (inside the caller's transaction); else refuse."""
+    task = _locked(task)
+    _require_removable(task)
+    _require_member(task, user)
+    found = model.objects.select_related("result").filter(pk=pk, result__task=task).first()
+    if found is None:
+        raise ResultRefused(missing, 404)
+    _require_member(task, user, found.result.item_code)
+    return task, found
+
+
 def remove_sample(task: Task, sample_id: int, user: Any) -> Sample:
     """Remove a sample recorded by mistake, while the team still enters (the audit log keeps what it was).
 
@@ -340,14 +356,8 @@ def remove_sample(task: Task, sample_id: int, user: Any) -> Sample:
     the item's department). Side effects: audit entry ``sample_remove``.
     """
     with transaction.atomic():
-        task = _locked(task)
-        _require_removable(task)
-        _require_member(task, user)
-        sample = Sample.objects.select_related("result").filter(pk=sample_id, result__task=task).first()
-        if sample is None:
-            raise ResultRefused(gettext("未找到该抽样记录"), 404)
+        task, sample = _removable(task, Sample, sample_id, user, gettext("未找到该抽样记录"))
         item_code = sample.result.item_code
-        _require_member(task, user, item_code)
         sample.delete()
         record(user, "sample_remove", "task", task.pk, {
             "item": item_code, "sample": sample_id, "product": sample.product,
@@ -366,14 +376,8 @@ def remove_attachment(task: Task, attachment_id: int, user: Any) -> Attachment:
     name). Side effects: audit entry ``attachment_remove``; the file deleted from storage.
     """
     with transaction.atomic():
-        task = _locked(task)
-        _require_removable(task)
-        _require_member(task, user)
-        attachment = Attachment.objects.select_related("result").filter(pk=attachment_id, result__task=task).first()
-        if attachment is None:
-            raise ResultRefused(gettext("未找到该附件"), 404)
+        task, attachment = _removable(task, Attachment, attachment_id, user, gettext("未找到该附件"))
         item_code = attachment.result.item_code
-        _require_member(task, user, item_code)
         stored = str(attachment.file.name)
         storage = attachment.file.storage
         attachment.delete()
