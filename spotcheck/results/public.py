@@ -75,7 +75,9 @@ def find(*, query: str = "", department: str = "", department_id: int | None = N
     query), so that the results are then found through their entity index rather
     than by reading every name of the directory. A fragment of more than
     ``ID_LIST_LIMIT`` names ("有限") tests each published result's entity name
-    instead, and, without other filters, is counted from the index's counts.
+    instead, and, without other filters, is counted from the index's counts. Within
+    one department's results of a year (on PostgreSQL), a fragment of more than
+    ``FEW_NAMES`` names is tested on each result's own copy of the name.
     """
     results = public_results(department=department, year=year, category=category)
     if department_id is not None:
