@@ -26,6 +26,9 @@ def file_database(tmp_path) -> Iterator[None]:
     connection.ensure_connection()
     target = sqlite3.connect(path)
     connection.connection.backup(target)
+    # Into WAL once, here: the threads' connections then find it so. Two connections turning a file into WAL at
+    # the same moment may fail at once with "database is locked" (SQLite does not wait on that lock upgrade).
+    target.execute("PRAGMA journal_mode=WAL")
     target.close()
     memory_settings = connections.settings["default"]
     memory_connection = connections["default"]
